@@ -1,0 +1,92 @@
+# The README's commands and the test tiers. Everything builds with CMake + Ninja into
+# build/<flavour>; `make test` is what CI runs (.ci/run).
+#
+#   make run           set up, build, start strixd with embedded storage and a local agent
+#   make test          set up, build (optimised, assertions on), all quick tiers; ends with ctest's summary
+#   make bench         Google Benchmark micro-benchmarks (figures for docs/performance.md)
+#   make asan          address + undefined-behaviour sanitizer build, unit tests
+#   make fuzz          libFuzzer campaign on every fuzz target (FUZZ_SECONDS each)
+#   make crash         long crash-recovery loops
+#   make clang         clang build with -Wthread-safety (part of make test)
+#   make format        clang-format in place;  make format-check  fails on a difference
+#   make tidy          clang-tidy over the sources
+
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+RELEASE := build/release
+ASAN := build/asan
+CLANG := build/clang
+FUZZ := build/fuzz
+FUZZ_SECONDS ?= 60
+SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc' 2>/dev/null)
+
+.PHONY: all setup build test run bench asan fuzz crash clang format format-check tidy clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+$(RELEASE)/build.ninja:
+	cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release
+
+build: setup $(RELEASE)/build.ninja
+	cmake --build $(RELEASE) -j $(JOBS)
+
+# The thread-safety analysis only runs under clang; this build compiles everything
+# with -Wthread-safety as an error and runs nothing.
+$(CLANG)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(CLANG) -G Ninja -DCMAKE_BUILD_TYPE=Release
+clang: setup $(CLANG)/build.ninja
+	cmake --build $(CLANG) -j $(JOBS)
+
+test: build clang format-check
+	cd $(RELEASE) && ctest -j $(JOBS) --output-on-failure --label-exclude slow
+
+run: build
+	@if [ ! -x $(RELEASE)/src/server/strixd ]; then \
+	  echo "make run: strixd does not exist yet (it comes with the strixd issue); nothing to start." >&2; \
+	  exit 1; \
+	fi
+	@scripts/run.sh
+
+bench: build
+	@mkdir -p $(RELEASE)/bench-results
+	@for b in $$(find $(RELEASE)/src -type f -name '*_benchmark' -perm -u+x | sort); do \
+	  echo "== $$b"; \
+	  $$b --benchmark_out=$(RELEASE)/bench-results/$$(basename $$b).json \
+	      --benchmark_out_format=json || exit 1; \
+	done
+
+$(ASAN)/build.ninja:
+	cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRIX_SANITIZE=address,undefined
+asan: setup $(ASAN)/build.ninja
+	cmake --build $(ASAN) -j $(JOBS)
+	cd $(ASAN) && ctest -j $(JOBS) --output-on-failure -L 'unit|fuzz_replay'
+
+$(FUZZ)/build.ninja:
+	CC=clang-14 CXX=clang++-14 cmake -S . -B $(FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=Release -DSTRIX_FUZZ=ON
+fuzz: setup $(FUZZ)/build.ninja
+	cmake --build $(FUZZ) -j $(JOBS)
+	@set -e; for f in $$(find $(FUZZ)/src -type f -name '*_fuzz' -perm -u+x | sort); do \
+	  t=$$(basename $$f _fuzz); \
+	  mkdir -p $(FUZZ)/corpus/$$t $(FUZZ)/artifacts/$$t; \
+	  echo "== fuzzing $$t for $(FUZZ_SECONDS)s (new inputs: $(FUZZ)/corpus/$$t)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -artifact_prefix=$(FUZZ)/artifacts/$$t/ \
+	      $(FUZZ)/corpus/$$t testdata/fuzz/$$t; \
+	done
+
+crash: build
+	cd $(RELEASE) && ctest --output-on-failure -L slow
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run -Werror $(SOURCES) && echo "format-check: ok"
+
+tidy: $(RELEASE)/build.ninja
+	clang-tidy -p $(RELEASE) --quiet $(filter %.cc,$(SOURCES))
+
+clean:
+	rm -rf build
