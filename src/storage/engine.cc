@@ -1,0 +1,1162 @@
+// The embedded engine: WAL + head + blocks behind the Storage interface
+// (docs/architecture.md describes the write path, flush, compaction and recovery).
+#include "storage/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "core/log.h"
+#include "storage/block/block.h"
+#include "storage/chunk/decoder.h"
+#include "storage/chunk/encoder.h"
+#include "storage/head/head.h"
+#include "storage/head/wal_records.h"
+#include "storage/wal/wal.h"
+
+namespace strix::storage {
+namespace {
+
+constexpr uint32_t kBlockChunkSamples = 1024;
+constexpr size_t kCheckpointRecordBytes = 4 << 20;
+constexpr int64_t kLookbackMs = 15 * 60 * 1000;
+
+bool IsNaNBits(ValueKind kind, NumericValue v) { return IsFloatKind(kind) && std::isnan(v.f); }
+
+// Samples of one series gathered from several sources, merged.
+struct Run {
+  uint64_t precedence;
+  std::vector<Timestamp> ts;
+  std::vector<uint64_t> raw;
+  std::vector<std::string> states;
+};
+
+// Merges runs (each sorted, unique timestamps) into one; for a timestamp present in
+// several runs the highest precedence wins.
+void MergeRuns(std::vector<Run>& runs, bool state, Run* out) {
+  out->ts.clear();
+  out->raw.clear();
+  out->states.clear();
+  runs.erase(std::remove_if(runs.begin(), runs.end(), [](const Run& r) { return r.ts.empty(); }),
+             runs.end());
+  std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) {
+    return a.ts.front() != b.ts.front() ? a.ts.front() < b.ts.front() : a.precedence < b.precedence;
+  });
+  bool disjoint = true;
+  for (size_t i = 1; i < runs.size(); ++i)
+    if (runs[i].ts.front() <= runs[i - 1].ts.back()) disjoint = false;
+  if (disjoint) {
+    for (auto& r : runs) {
+      out->ts.insert(out->ts.end(), r.ts.begin(), r.ts.end());
+      if (state) {
+        for (auto& s : r.states) out->states.push_back(std::move(s));
+      } else {
+        out->raw.insert(out->raw.end(), r.raw.begin(), r.raw.end());
+      }
+    }
+    return;
+  }
+  struct Item {
+    Timestamp ts;
+    uint64_t prec;
+    uint32_t run;
+    uint32_t idx;
+  };
+  std::vector<Item> items;
+  for (uint32_t r = 0; r < runs.size(); ++r)
+    for (uint32_t i = 0; i < runs[r].ts.size(); ++i)
+      items.push_back({runs[r].ts[i], runs[r].precedence, r, i});
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.ts != b.ts ? a.ts < b.ts : a.prec < b.prec;
+  });
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i + 1 < items.size() && items[i + 1].ts == items[i].ts) continue;  // a later one wins
+    const Item& it = items[i];
+    out->ts.push_back(it.ts);
+    if (state) {
+      out->states.push_back(std::move(runs[it.run].states[it.idx]));
+    } else {
+      out->raw.push_back(runs[it.run].raw[it.idx]);
+    }
+  }
+}
+
+// Encodes sorted samples into block chunks of at most kBlockChunkSamples.
+Status EncodeChunks(ValueKind kind, const Run& r, std::vector<std::string>* chunks,
+                    std::vector<block::ChunkInput>* inputs) {
+  chunks->clear();
+  inputs->clear();
+  for (size_t start = 0; start < r.ts.size(); start += kBlockChunkSamples) {
+    size_t n = std::min<size_t>(kBlockChunkSamples, r.ts.size() - start);
+    std::string bytes;
+    std::span<const Timestamp> ts(r.ts.data() + start, n);
+    if (kind == ValueKind::kState) {
+      std::vector<std::string_view> vals(r.states.begin() + start, r.states.begin() + start + n);
+      STRIX_RETURN_IF_ERROR(chunk::EncodeState(ts, vals, &bytes));
+    } else {
+      std::span<const NumericValue> vals(
+          reinterpret_cast<const NumericValue*>(r.raw.data()) + start, n);
+      STRIX_RETURN_IF_ERROR(chunk::Encode(kind, ts, vals, &bytes));
+    }
+    chunks->push_back(std::move(bytes));
+    inputs->push_back(block::ChunkInput{ts.front(), ts.back(), static_cast<uint32_t>(n), {}});
+  }
+  for (size_t i = 0; i < chunks->size(); ++i) (*inputs)[i].bytes = (*chunks)[i];
+  return Status::Ok();
+}
+
+class Engine final : public Storage {
+ public:
+  Engine(std::string dir, const EngineOptions& opts, Env& env, Clock& clock)
+      : dir_(std::move(dir)),
+        blocks_dir_(JoinPath(dir_, "blocks")),
+        opts_(opts),
+        env_(env),
+        clock_(clock) {}
+
+  ~Engine() override { Close().IgnoreError(); }
+
+  Status Open();
+
+  Result<AppendResult> Append(const WriteBatch& batch) override;
+  Result<std::vector<SeriesData>> Select(const SelectRequest& req) override;
+  Result<std::vector<LatestSample>> Latest(const Matchers& matchers) override;
+  Result<std::vector<SeriesInfo>> Series(const Matchers& matchers, Timestamp from,
+                                         Timestamp to) override;
+  Result<std::vector<std::string>> LabelNames(const Matchers& matchers) override;
+  Result<std::vector<std::string>> LabelValues(const std::string& name,
+                                               const Matchers& matchers) override;
+  Result<uint64_t> Delete(const Matchers& matchers, Timestamp from, Timestamp to) override;
+  StorageStats Stats() override;
+  Status Flush() override;
+  Status Compact() override;
+  Status Close() override;
+
+ private:
+  using BlockPtr = std::shared_ptr<block::Block>;
+
+  Status LoadBlocks();
+  Status Replay(const wal::RecordView& rec);
+  std::vector<BlockPtr> BlocksSnapshot() const {
+    ReaderLock l(&blocks_mu_);
+    return blocks_;
+  }
+  void AddBlock(BlockPtr b) {
+    WriterLock l(&blocks_mu_);
+    blocks_.push_back(std::move(b));
+  }
+  // Reads the merged raw samples of every series matching `matchers` in [from, to).
+  struct Gathered {
+    Labels labels;
+    ValueKind kind;
+    std::vector<Run> runs;
+  };
+  Status Gather(const Matchers& matchers, Timestamp from, Timestamp to,
+                std::map<Labels, Gathered>* out);
+  Status ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
+                         block::PageCache* cache, Gathered* g);
+
+  Status FlushLocked() STRIX_REQUIRES(maint_mu_);
+  Status CompactLocked() STRIX_REQUIRES(maint_mu_);
+  Status RetentionLocked() STRIX_REQUIRES(maint_mu_);
+  Status WriteCheckpoint(uint64_t first_segment) STRIX_REQUIRES(maint_mu_);
+  Status DeleteBlockFiles(const block::Block& b);
+  void BackgroundLoop(std::stop_token stop);
+
+  const std::string dir_;
+  const std::string blocks_dir_;
+  const EngineOptions opts_;
+  Env& env_;
+  Clock& clock_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<wal::Wal> wal_;
+  head::Head head_;
+  // Appends hold it shared from series lookup to head application; a flush's cut holds
+  // it exclusively, so the WAL segment boundary and the cut agree.
+  SharedMutex append_gate_;
+  Mutex maint_mu_;  // one flush/compaction/retention at a time
+  mutable SharedMutex blocks_mu_;
+  std::vector<BlockPtr> blocks_ STRIX_GUARDED_BY(blocks_mu_);
+  std::atomic<uint64_t> next_seq_{1};
+  std::atomic<int64_t> last_flush_ms_{0};
+  std::atomic<bool> closed_{false};
+  Status bg_error_;  // last background failure, logged
+
+  std::mutex bg_mu_;
+  std::condition_variable_any bg_cv_;
+  std::jthread bg_;
+
+  std::atomic<uint64_t> appended_{0};
+  std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> late_{0};
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> compactions_failed_{0};
+  // Ingest rate: samples counted since rate_start_ms_.
+  std::atomic<int64_t> rate_start_ms_{0};
+  std::atomic<uint64_t> rate_base_{0};
+  std::atomic<double> rate_{0};
+};
+
+// ---- open and recovery ----------------------------------------------------------------
+
+Status Engine::Open() {
+  STRIX_RETURN_IF_ERROR(ValidateEngineOptions(opts_));
+  STRIX_RETURN_IF_ERROR(env_.CreateDirs(blocks_dir_));
+  STRIX_ASSIGN_OR_RETURN(lock_, env_.LockFile(JoinPath(dir_, "LOCK")));
+  STRIX_RETURN_IF_ERROR(LoadBlocks());
+  wal::WalOptions wo;
+  wo.segment_bytes = opts_.wal_segment_bytes;
+  wo.sync_interval_ms = static_cast<int>(opts_.wal_sync_interval_ms);
+  wo.on_corruption = opts_.wal_on_corruption == WalCorruptionPolicy::kFail
+                         ? wal::CorruptionPolicy::kFail
+                         : wal::CorruptionPolicy::kTruncate;
+  wo.clock = &clock_;
+  STRIX_ASSIGN_OR_RETURN(wal_,
+                         wal::Wal::Open(env_, JoinPath(dir_, "wal"), wo,
+                                        [this](const wal::RecordView& r) { return Replay(r); }));
+  int64_t now = clock_.NowMillis();
+  last_flush_ms_ = now;
+  rate_start_ms_ = now;
+  bg_ = std::jthread([this](std::stop_token st) { BackgroundLoop(st); });
+  return Status::Ok();
+}
+
+Status Engine::LoadBlocks() {
+  STRIX_ASSIGN_OR_RETURN(std::vector<std::string> names, env_.ListDir(blocks_dir_));
+  std::vector<BlockPtr> loaded;
+  uint64_t max_seq = 0;
+  for (const auto& n : names) {
+    uint64_t seq;
+    if (n.size() > 4 && n.substr(n.size() - 4) == ".tmp") {
+      STRIX_LOG(kInfo, "storage: removing unfinished file", "file", n);
+      STRIX_RETURN_IF_ERROR(env_.RemoveFile(JoinPath(blocks_dir_, n)));
+      continue;
+    }
+    if (!block::ParseBlockFileName(n, &seq)) continue;
+    max_seq = std::max(max_seq, seq);
+    auto b = block::Block::Open(env_, blocks_dir_, seq);
+    if (!b.ok()) {
+      STRIX_LOG(kError, "storage: block is unreadable, moving it aside", "block", n, "error",
+                b.status());
+      std::string corrupt = JoinPath(blocks_dir_, "corrupt");
+      STRIX_RETURN_IF_ERROR(env_.CreateDirs(corrupt));
+      STRIX_RETURN_IF_ERROR(env_.RenameFile(JoinPath(blocks_dir_, n), JoinPath(corrupt, n)));
+      continue;
+    }
+    loaded.push_back(std::move(b).value());
+  }
+  // A compacted block supersedes its sources; a crash may have left them behind.
+  std::vector<uint64_t> superseded;
+  for (const auto& b : loaded)
+    for (uint64_t s : b->meta().sources) superseded.push_back(s);
+  std::vector<BlockPtr> keep;
+  for (auto& b : loaded) {
+    if (std::find(superseded.begin(), superseded.end(), b->meta().seq) != superseded.end()) {
+      STRIX_LOG(kInfo, "storage: removing block replaced by compaction", "block", b->meta().seq);
+      STRIX_RETURN_IF_ERROR(DeleteBlockFiles(*b));
+      continue;
+    }
+    keep.push_back(std::move(b));
+  }
+  next_seq_ = max_seq + 1;
+  WriterLock l(&blocks_mu_);
+  blocks_ = std::move(keep);
+  return Status::Ok();
+}
+
+Status Engine::Replay(const wal::RecordView& rec) {
+  int64_t now = clock_.NowMillis();
+  if (rec.type == head::kSeriesRecord || rec.type == head::kSamplesRecord) {
+    head::SamplesVisitor v;
+    v.on_def = [&](const head::SeriesDef& d) -> Status {
+      auto labels = Labels::FromEncoded(d.labels);
+      if (!labels.ok())
+        return Status::Corruption("wal: bad series labels", labels.status().ToString());
+      bool created;
+      head::MemSeries* s = head_.GetOrCreate(*labels, d.kind, d.ref, &created);
+      if (s == nullptr) return Status::Corruption("wal: series ref reused", std::to_string(d.ref));
+      s->logged = true;
+      return Status::Ok();
+    };
+    v.kind_of = [&](SeriesRef ref, ValueKind* k) {
+      head::MemSeries* s = head_.GetByRef(ref);
+      if (s == nullptr) return false;
+      *k = s->kind;
+      return true;
+    };
+    v.on_numeric = [&](SeriesRef ref, Timestamp ts, uint64_t raw) {
+      head::MemSeries* s = head_.GetByRef(ref);
+      head_.ApplyNumeric(s, std::span<const Timestamp>(&ts, 1), std::span<const uint64_t>(&raw, 1),
+                         now);
+    };
+    v.on_state = [&](SeriesRef ref, Timestamp ts, std::string_view st) {
+      head::MemSeries* s = head_.GetByRef(ref);
+      head_.ApplyState(s, std::span<const Timestamp>(&ts, 1),
+                       std::span<const std::string_view>(&st, 1), now);
+    };
+    auto skipped = head::DecodeSamples(rec.payload, rec.type == head::kSeriesRecord, v);
+    if (!skipped.ok())
+      return skipped.status().WithContext("wal segment " + std::to_string(rec.segment));
+    if (*skipped > 0) {
+      STRIX_LOG(kWarn, "wal: samples of undefined series skipped", "segment", rec.segment,
+                "samples", *skipped);
+    }
+    return Status::Ok();
+  }
+  if (rec.type == head::kDeleteRecord) {
+    Timestamp from, to;
+    std::vector<SeriesRef> refs;
+    STRIX_RETURN_IF_ERROR(head::DecodeDelete(rec.payload, &from, &to, &refs));
+    for (SeriesRef r : refs)
+      if (head::MemSeries* s = head_.GetByRef(r))
+        STRIX_RETURN_IF_ERROR(head_.DeleteRange(s, from, to));
+    return Status::Ok();
+  }
+  STRIX_LOG(kWarn, "wal: unknown record type skipped", "type", static_cast<int>(rec.type),
+            "segment", rec.segment);
+  return Status::Ok();
+}
+
+// ---- append ---------------------------------------------------------------------------
+
+namespace {
+
+// Canonical labels of a batch series: the hash, and whether the batch encoding is
+// already canonical (no empty values, no repeated names).
+bool CanonicalHash(std::string_view enc, uint64_t* hash) {
+  StableHasher h;
+  EncodedLabelsIterator it(enc);
+  std::string_view n, v, prev;
+  bool first = true;
+  while (it.Next(&n, &v)) {
+    if (v.empty() || (!first && n == prev)) return false;
+    h.Update(n);
+    h.Update('\xff');
+    h.Update(v);
+    h.Update('\xff');
+    prev = n;
+    first = false;
+  }
+  if (!it.done()) return false;
+  *hash = h.Digest();
+  return true;
+}
+
+struct PendingSeries {
+  head::MemSeries* series;
+  std::vector<Timestamp> ts;
+  std::vector<uint64_t> raw;
+  std::vector<std::string_view> states;
+};
+
+void Reject(AppendResult* r, uint32_t tag, uint32_t idx, Status why) {
+  ++r->rejected;
+  if (r->first_rejections.size() < AppendResult::kMaxReportedRejections)
+    r->first_rejections.push_back(Rejection{tag, idx, std::move(why)});
+}
+
+}  // namespace
+
+Result<AppendResult> Engine::Append(const WriteBatch& batch) {
+  if (closed_) return Status::FailedPrecondition("storage is closed");
+  AppendResult res;
+  const int64_t now = clock_.NowMillis();
+  const Timestamp min_ts = now - opts_.out_of_order_window_ms;
+  const Timestamp max_ts = now + opts_.future_tolerance_ms;
+
+  ReaderLock gate(&append_gate_);
+  std::vector<PendingSeries> pending;
+  pending.reserve(batch.series_count());
+  std::vector<head::MemSeries*> new_defs;
+  std::vector<uint32_t> order;
+  for (const WriteBatch::Series& bs : batch.series()) {
+    auto samples = batch.samples(bs);
+    if (samples.empty()) continue;
+    std::string_view enc = batch.EncodedLabels(bs);
+    head::MemSeries* s = nullptr;
+    uint64_t hash;
+    if (CanonicalHash(enc, &hash)) s = head_.Find(hash, enc);
+    if (s == nullptr) {
+      auto labels = Labels::FromEncoded(enc);
+      Status valid = labels.ok() ? labels->ValidateSeries() : labels.status();
+      if (!valid.ok()) {
+        for (uint32_t i = 0; i < samples.size(); ++i) Reject(&res, bs.tag, i, valid);
+        continue;
+      }
+      bool created;
+      s = head_.GetOrCreate(*labels, bs.kind, 0, &created);
+    }
+    if (s->kind != bs.kind) {
+      Status why = Status::InvalidArgument(std::string("series already exists as ") +
+                                               std::string(ValueKindName(s->kind)) + ", not " +
+                                               std::string(ValueKindName(bs.kind)),
+                                           s->labels.ToString());
+      for (uint32_t i = 0; i < samples.size(); ++i) Reject(&res, bs.tag, i, why);
+      continue;
+    }
+    // Valid samples in timestamp order; within the batch the last of a timestamp wins.
+    order.clear();
+    for (uint32_t i = 0; i < samples.size(); ++i) {
+      const auto& smp = samples[i];
+      if (smp.ts < min_ts) {
+        Reject(&res, bs.tag, i,
+               Status::OutOfRange("sample older than the out-of-order window",
+                                  "timestamp " + std::to_string(smp.ts)));
+      } else if (smp.ts > max_ts) {
+        Reject(&res, bs.tag, i,
+               Status::OutOfRange("sample timestamp too far in the future",
+                                  "timestamp " + std::to_string(smp.ts)));
+      } else if (IsNaNBits(bs.kind, smp.value)) {
+        Reject(&res, bs.tag, i, Status::InvalidArgument("value is not a number"));
+      } else if (bs.kind == ValueKind::kState &&
+                 batch.StateOf(smp).size() > chunk::kMaxStateBytes) {
+        Reject(&res, bs.tag, i, Status::InvalidArgument("state string longer than 4096 bytes"));
+      } else {
+        order.push_back(i);
+      }
+    }
+    if (order.empty()) continue;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return samples[a].ts < samples[b].ts; });
+    PendingSeries p{s, {}, {}, {}};
+    for (size_t k = 0; k < order.size(); ++k) {
+      if (k + 1 < order.size() && samples[order[k + 1]].ts == samples[order[k]].ts) {
+        ++res.duplicates;  // superseded within the batch
+        ++res.accepted;
+        continue;
+      }
+      const auto& smp = samples[order[k]];
+      p.ts.push_back(smp.ts);
+      if (bs.kind == ValueKind::kState) {
+        p.states.push_back(batch.StateOf(smp));
+      } else {
+        p.raw.push_back(smp.value.u);
+      }
+    }
+    if (!s->logged.load(std::memory_order_acquire)) new_defs.push_back(s);
+    pending.push_back(std::move(p));
+  }
+
+  if (!pending.empty()) {
+    thread_local head::RecordBuilder builder;
+    builder.Reset();
+    std::sort(new_defs.begin(), new_defs.end());
+    new_defs.erase(std::unique(new_defs.begin(), new_defs.end()), new_defs.end());
+    for (head::MemSeries* s : new_defs) builder.AddDef(s->ref, s->kind, s->labels.encoded());
+    // A series may appear twice in one batch: log each occurrence as its own group.
+    for (const auto& p : pending) {
+      builder.StartSeries(p.series->ref, static_cast<uint32_t>(p.ts.size()));
+      for (size_t i = 0; i < p.ts.size(); ++i) {
+        if (p.series->kind == ValueKind::kState) {
+          builder.AddState(p.ts[i], p.states[i]);
+        } else {
+          builder.AddNumeric(p.ts[i], p.raw[i]);
+        }
+      }
+    }
+    wal::Record rec{head::kSamplesRecord, builder.Finish()};
+    STRIX_RETURN_IF_ERROR(wal_->Append(rec));
+    for (head::MemSeries* s : new_defs) s->logged.store(true, std::memory_order_release);
+    for (const auto& p : pending) {
+      head::ApplyStats st = p.series->kind == ValueKind::kState
+                                ? head_.ApplyState(p.series, p.ts, p.states, now)
+                                : head_.ApplyNumeric(p.series, p.ts, p.raw, now);
+      res.accepted += p.ts.size();
+      res.duplicates += st.duplicates;
+      late_ += st.late;
+    }
+  }
+  appended_ += res.accepted;
+  rejected_ += res.rejected;
+  return res;
+}
+
+// ---- reading --------------------------------------------------------------------------
+
+Status Engine::ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
+                               block::PageCache* cache, Gathered* g) {
+  Labels labels;
+  ValueKind kind;
+  std::vector<block::ChunkRef> refs;
+  STRIX_RETURN_IF_ERROR(b.SeriesAt(pos, &labels, &kind, &refs));
+  if (g->runs.empty() && g->labels.empty()) {
+    g->labels = labels;
+    g->kind = kind;
+  }
+  if (kind != g->kind) return Status::Ok();  // a kind conflict across blocks: keep the first
+  std::vector<block::Tombstone> tomb = b.TombstonesOf(pos);
+  Run run{b.meta().precedence, {}, {}, {}};
+  for (const auto& r : refs) {
+    if (r.maxt < from || r.mint >= to) continue;
+    STRIX_ASSIGN_OR_RETURN(std::string_view bytes, b.ChunkBytes(r, cache));
+    if (kind == ValueKind::kState) {
+      std::vector<std::string_view> vals;
+      size_t before = run.ts.size();
+      std::vector<Timestamp> ts;
+      STRIX_RETURN_IF_ERROR(chunk::DecodeState(bytes, &ts, &vals, from, to - 1));
+      run.ts.insert(run.ts.end(), ts.begin(), ts.end());
+      for (auto v : vals) run.states.emplace_back(v);
+      (void)before;
+    } else {
+      std::vector<Timestamp> ts;
+      std::vector<NumericValue> vals;
+      STRIX_RETURN_IF_ERROR(chunk::DecodeNumeric(bytes, &ts, &vals, from, to - 1));
+      run.ts.insert(run.ts.end(), ts.begin(), ts.end());
+      for (auto v : vals) run.raw.push_back(v.u);
+    }
+  }
+  if (!tomb.empty()) {
+    Run kept{run.precedence, {}, {}, {}};
+    for (size_t i = 0; i < run.ts.size(); ++i) {
+      bool dead = false;
+      for (const auto& t : tomb) dead |= run.ts[i] >= t.from && run.ts[i] < t.to;
+      if (dead) continue;
+      kept.ts.push_back(run.ts[i]);
+      if (kind == ValueKind::kState) {
+        kept.states.push_back(std::move(run.states[i]));
+      } else {
+        kept.raw.push_back(run.raw[i]);
+      }
+    }
+    run = std::move(kept);
+  }
+  if (!run.ts.empty()) g->runs.push_back(std::move(run));
+  return Status::Ok();
+}
+
+Status Engine::Gather(const Matchers& matchers, Timestamp from, Timestamp to,
+                      std::map<Labels, Gathered>* out) {
+  block::PageCache cache;
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    if (b->meta().resolution_ms != 0) continue;
+    if (b->meta().maxt < from || b->meta().mint >= to) continue;
+    STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
+    for (uint32_t p : pos) {
+      STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
+      Gathered& g = (*out)[e.labels];
+      STRIX_RETURN_IF_ERROR(ReadBlockSeries(*b, p, from, to, &cache, &g));
+    }
+  }
+  head::SeriesSamples hs;
+  ReaderLock gate(&append_gate_);  // keeps series from being collected under us
+  for (head::MemSeries* s : head_.Select(matchers)) {
+    STRIX_RETURN_IF_ERROR(head_.Read(s, from, to, &hs));
+    auto [it, inserted] = out->try_emplace(s->labels);
+    Gathered& g = it->second;
+    if (inserted || g.runs.empty()) {
+      g.labels = s->labels;
+      g.kind = s->kind;
+    }
+    if (g.kind != s->kind || hs.ts.empty()) continue;
+    g.runs.push_back(Run{UINT64_MAX, std::move(hs.ts), std::move(hs.raw), std::move(hs.states)});
+    hs.Clear();
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<SeriesData>> Engine::Select(const SelectRequest& req) {
+  if (req.to <= req.from) return Status::InvalidArgument("empty time range: to must be after from");
+  if (req.step_ms < 0) return Status::InvalidArgument("negative step");
+  Timestamp from = req.from;
+  Timestamp read_from = from;
+  if (req.step_ms > 0) {
+    from = AlignDown(req.from, req.step_ms);
+    read_from = from - std::max<int64_t>(req.step_ms, kLookbackMs);  // the previous sample
+    if ((req.to - from) / req.step_ms > 11'000'000)
+      return Status::InvalidArgument("too many steps in the range; use a larger step");
+  }
+  std::map<Labels, Gathered> gathered;
+  STRIX_RETURN_IF_ERROR(Gather(req.matchers, read_from, req.to, &gathered));
+  if (req.max_series > 0 && gathered.size() > req.max_series)
+    return Status::ResourceExhausted("query matches more series than allowed",
+                                     std::to_string(gathered.size()) + " series");
+  // The coarsest tier resolution dividing the step: raw samples are first summarised
+  // at it, exactly as the tier builder does, so both paths give identical answers.
+  int64_t base = 0;
+  for (const auto& t : opts_.tiers)
+    if (t.resolution_ms > 0 && req.step_ms > 0 && req.step_ms % t.resolution_ms == 0 &&
+        from % t.resolution_ms == 0)
+      base = t.resolution_ms;
+
+  std::vector<SeriesData> out;
+  Run merged;
+  for (auto& entry : gathered) {
+    const Labels& labels = entry.first;
+    Gathered& g = entry.second;  // a plain reference: lambdas below capture it
+    bool state = g.kind == ValueKind::kState;
+    MergeRuns(g.runs, state, &merged);
+    if (merged.ts.empty()) continue;
+    SeriesData d;
+    d.labels = labels;
+    d.kind = g.kind;
+    if (req.step_ms == 0) {
+      d.timestamps = std::move(merged.ts);
+      if (state) {
+        d.states = std::move(merged.states);
+      } else {
+        d.raw.resize(merged.raw.size());
+        std::memcpy(d.raw.data(), merged.raw.data(), merged.raw.size() * sizeof(uint64_t));
+      }
+      out.push_back(std::move(d));
+      continue;
+    }
+    if (state) {  // the last state of each bucket
+      for (size_t i = 0; i < merged.ts.size(); ++i) {
+        if (merged.ts[i] < from) continue;
+        Timestamp bucket = AlignDown(merged.ts[i], req.step_ms);
+        if (!d.timestamps.empty() && d.timestamps.back() == bucket) {
+          d.states.back() = std::move(merged.states[i]);
+        } else {
+          d.timestamps.push_back(bucket);
+          d.states.push_back(std::move(merged.states[i]));
+        }
+      }
+      if (!d.timestamps.empty()) out.push_back(std::move(d));
+      continue;
+    }
+    d.resolution_ms = 0;
+    Aggregate prev, bucket, sub;
+    Timestamp bucket_start = INT64_MIN, sub_start = INT64_MIN;
+    bool have_prev = false;
+    auto emit = [&]() {
+      if (bucket.empty()) return;
+      auto v = Finalize(g.kind, req.fn, bucket, have_prev ? &prev : nullptr);
+      if (v) {
+        d.timestamps.push_back(bucket_start);
+        d.values.push_back(*v);
+        if (req.with_min_max) {
+          d.min.push_back(bucket.min);
+          d.max.push_back(bucket.max);
+        }
+      }
+      prev = bucket;
+      have_prev = true;
+      bucket = Aggregate{};
+    };
+    auto close_sub = [&]() {
+      if (!sub.empty()) bucket.Merge(g.kind, sub);
+      sub = Aggregate{};
+    };
+    for (size_t i = 0; i < merged.ts.size(); ++i) {
+      Timestamp t = merged.ts[i];
+      NumericValue v;
+      v.u = merged.raw[i];
+      if (t < from) {  // before the range: only the last one matters, as `prev`
+        prev = Aggregate{};
+        prev.Add(g.kind, t, v);
+        have_prev = true;
+        continue;
+      }
+      Timestamp b = AlignDown(t, req.step_ms);
+      if (b != bucket_start) {
+        close_sub();
+        emit();
+        bucket_start = b;
+        sub_start = INT64_MIN;
+      }
+      if (base > 0) {
+        Timestamp sb = AlignDown(t, base);
+        if (sb != sub_start) {
+          close_sub();
+          sub_start = sb;
+        }
+        sub.Add(g.kind, t, v);
+      } else {
+        bucket.Add(g.kind, t, v);
+      }
+    }
+    close_sub();
+    emit();
+    if (!d.timestamps.empty()) out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::vector<LatestSample>> Engine::Latest(const Matchers& matchers) {
+  std::map<Labels, LatestSample> best;
+  {
+    ReaderLock gate(&append_gate_);
+    for (head::MemSeries* s : head_.Select(matchers)) {
+      LatestSample l;
+      uint64_t raw;
+      if (!head_.Latest(s, &l.ts, &raw, &l.state)) continue;
+      l.labels = s->labels;
+      l.kind = s->kind;
+      l.value.u = raw;
+      best.emplace(s->labels, std::move(l));
+    }
+  }
+  block::PageCache cache;
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    if (b->meta().resolution_ms != 0) continue;
+    STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
+    for (uint32_t p : pos) {
+      Labels labels;
+      ValueKind kind;
+      std::vector<block::ChunkRef> refs;
+      STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &labels, &kind, &refs));
+      if (refs.empty()) continue;
+      auto it = best.find(labels);
+      if (it != best.end() && it->second.ts >= refs.back().maxt) continue;
+      Gathered g;
+      STRIX_RETURN_IF_ERROR(
+          ReadBlockSeries(*b, p, refs.back().mint, refs.back().maxt + 1, &cache, &g));
+      if (g.runs.empty()) continue;
+      Run& r = g.runs.back();
+      LatestSample l;
+      l.labels = labels;
+      l.kind = kind;
+      l.ts = r.ts.back();
+      if (kind == ValueKind::kState) {
+        l.state = r.states.back();
+      } else {
+        l.value.u = r.raw.back();
+      }
+      if (it == best.end()) {
+        best.emplace(labels, std::move(l));
+      } else if (l.ts > it->second.ts) {
+        it->second = std::move(l);
+      }
+    }
+  }
+  std::vector<LatestSample> out;
+  for (auto& [l, s] : best) out.push_back(std::move(s));
+  return out;
+}
+
+Result<std::vector<SeriesInfo>> Engine::Series(const Matchers& matchers, Timestamp from,
+                                               Timestamp to) {
+  std::map<Labels, SeriesInfo> found;
+  auto note = [&](const Labels& l, ValueKind k, Timestamp lo, Timestamp hi) {
+    if (hi < from || lo >= to) return;
+    auto [it, inserted] = found.try_emplace(l);
+    if (inserted) {
+      it->second = SeriesInfo{l, k, lo, hi};
+    } else {
+      it->second.first_ts = std::min(it->second.first_ts, lo);
+      it->second.last_ts = std::max(it->second.last_ts, hi);
+    }
+  };
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    if (b->meta().resolution_ms != 0) continue;
+    if (b->meta().maxt < from || b->meta().mint >= to) continue;
+    STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
+    for (uint32_t p : pos) {
+      Labels labels;
+      ValueKind kind;
+      std::vector<block::ChunkRef> refs;
+      STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &labels, &kind, &refs));
+      if (!refs.empty()) note(labels, kind, refs.front().mint, refs.back().maxt);
+    }
+  }
+  ReaderLock gate(&append_gate_);
+  for (head::MemSeries* s : head_.Select(matchers)) {
+    Timestamp lo, hi;
+    if (head_.Bounds(s, &lo, &hi)) note(s->labels, s->kind, lo, hi);
+  }
+  std::vector<SeriesInfo> out;
+  for (auto& [l, i] : found) out.push_back(std::move(i));
+  return out;
+}
+
+Result<std::vector<std::string>> Engine::LabelNames(const Matchers& matchers) {
+  std::vector<std::string> out;
+  for (auto n : head_.postings().LabelNames(matchers)) out.emplace_back(n);
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    STRIX_ASSIGN_OR_RETURN(auto names, b->index().LabelNames(matchers));
+    for (auto n : names) out.emplace_back(n);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<std::vector<std::string>> Engine::LabelValues(const std::string& name,
+                                                     const Matchers& matchers) {
+  std::vector<std::string> out;
+  for (auto v : head_.postings().LabelValues(name, matchers)) out.emplace_back(v);
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    STRIX_ASSIGN_OR_RETURN(auto values, b->index().LabelValues(name, matchers));
+    for (auto v : values) out.emplace_back(v);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Result<uint64_t> Engine::Delete(const Matchers& matchers, Timestamp from, Timestamp to) {
+  if (to <= from) return Status::InvalidArgument("empty time range: to must be after from");
+  std::map<Labels, bool> affected;
+  // Head: log the deletion first, so a replay applies it again.
+  ReaderLock gate(&append_gate_);
+  std::vector<head::MemSeries*> series = head_.Select(matchers);
+  if (!series.empty()) {
+    std::vector<SeriesRef> refs;
+    for (auto* s : series) refs.push_back(s->ref);
+    std::string payload = head::EncodeDelete(from, to, refs);
+    STRIX_RETURN_IF_ERROR(wal_->Append(wal::Record{head::kDeleteRecord, payload}));
+    for (auto* s : series) {
+      Timestamp lo, hi;
+      if (head_.Bounds(s, &lo, &hi) && hi >= from && lo < to) affected[s->labels] = true;
+      STRIX_RETURN_IF_ERROR(head_.DeleteRange(s, from, to));
+    }
+  }
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    if (b->meta().maxt < from || b->meta().mint >= to) continue;
+    STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
+    std::vector<block::Tombstone> add;
+    for (uint32_t p : pos) {
+      add.push_back(block::Tombstone{p, from, to});
+      STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
+      affected[e.labels] = true;
+    }
+    if (!add.empty()) STRIX_RETURN_IF_ERROR(b->AddTombstones(add));
+  }
+  return static_cast<uint64_t>(affected.size());
+}
+
+// ---- flush, compaction, retention -----------------------------------------------------
+
+Status Engine::Flush() {
+  MutexLock l(&maint_mu_);
+  return FlushLocked();
+}
+
+Status Engine::FlushLocked() {
+  uint64_t first_segment;
+  std::vector<head::FrozenSeries> frozen;
+  {
+    WriterLock gate(&append_gate_);
+    STRIX_ASSIGN_OR_RETURN(first_segment, wal_->NextSegment());
+    frozen = head_.Cut();
+  }
+  last_flush_ms_ = clock_.NowMillis();
+  // Group each series' samples by block window.
+  struct WindowSeries {
+    const Labels* labels;
+    ValueKind kind;
+    Run run;
+  };
+  std::map<Timestamp, std::vector<WindowSeries>> windows;
+  head::SeriesSamples all;
+  for (const auto& f : frozen) {
+    STRIX_RETURN_IF_ERROR(head::MergeFrozen(f, &all));
+    size_t i = 0;
+    while (i < all.ts.size()) {
+      Timestamp w = AlignDown(all.ts[i], opts_.block_window_ms);
+      WindowSeries ws{&f.labels, f.kind, Run{0, {}, {}, {}}};
+      while (i < all.ts.size() && all.ts[i] < w + opts_.block_window_ms) {
+        ws.run.ts.push_back(all.ts[i]);
+        if (f.kind == ValueKind::kState) {
+          ws.run.states.push_back(std::move(all.states[i]));
+        } else {
+          ws.run.raw.push_back(all.raw[i]);
+        }
+        ++i;
+      }
+      windows[w].push_back(std::move(ws));
+    }
+  }
+  std::vector<std::string> chunks;
+  std::vector<block::ChunkInput> inputs;
+  for (auto& [w, list] : windows) {
+    std::sort(list.begin(), list.end(),
+              [](const WindowSeries& a, const WindowSeries& b) { return *a.labels < *b.labels; });
+    block::BlockMeta meta;
+    meta.seq = next_seq_++;
+    meta.precedence = meta.seq;
+    meta.resolution_ms = 0;
+    meta.window_start = w;
+    meta.window_end = w + opts_.block_window_ms;
+    STRIX_ASSIGN_OR_RETURN(auto writer, block::BlockWriter::Create(env_, blocks_dir_, meta));
+    for (const auto& ws : list) {
+      STRIX_RETURN_IF_ERROR(EncodeChunks(ws.kind, ws.run, &chunks, &inputs));
+      STRIX_RETURN_IF_ERROR(writer->AddSeries(*ws.labels, ws.kind, inputs));
+    }
+    STRIX_ASSIGN_OR_RETURN(block::BlockMeta done, writer->Finish());
+    STRIX_ASSIGN_OR_RETURN(auto b, block::Block::Open(env_, blocks_dir_, done.seq));
+    AddBlock(std::move(b));
+    STRIX_LOG(kInfo, "storage: flushed head block", "block", done.seq, "window", w, "series",
+              done.series, "samples", done.samples);
+  }
+  STRIX_RETURN_IF_ERROR(WriteCheckpoint(first_segment));
+  WriterLock gate(&append_gate_);  // no append or reader holds a series pointer now
+  head_.CollectGarbage(clock_.NowMillis() - 2 * opts_.head_flush_interval_ms);
+  return Status::Ok();
+}
+
+Status Engine::WriteCheckpoint(uint64_t first_segment) {
+  std::vector<std::string> payloads;
+  head::RecordBuilder b;
+  size_t bytes = 0;
+  for (head::MemSeries* s : head_.AllSeries()) {
+    b.AddDef(s->ref, s->kind, s->labels.encoded());
+    bytes += s->labels.encoded().size() + 12;
+    if (bytes > kCheckpointRecordBytes) {
+      payloads.emplace_back(b.Finish());
+      b.Reset();
+      bytes = 0;
+    }
+  }
+  if (!b.empty()) payloads.emplace_back(b.Finish());
+  std::vector<wal::Record> records;
+  for (const auto& p : payloads) records.push_back(wal::Record{head::kSeriesRecord, p});
+  return wal_->WriteCheckpoint(records, first_segment);
+}
+
+Status Engine::DeleteBlockFiles(const block::Block& b) {
+  STRIX_RETURN_IF_ERROR(env_.RemoveFile(b.path()));
+  std::string tomb = b.path().substr(0, b.path().size() - block::kBlockSuffix.size()) +
+                     std::string(block::kTombSuffix);
+  if (env_.FileExists(tomb)) STRIX_RETURN_IF_ERROR(env_.RemoveFile(tomb));
+  return env_.SyncDir(blocks_dir_);
+}
+
+Status Engine::Compact() {
+  MutexLock l(&maint_mu_);
+  STRIX_RETURN_IF_ERROR(CompactLocked());
+  return RetentionLocked();
+}
+
+Status Engine::CompactLocked() {
+  const int64_t now = clock_.NowMillis();
+  std::map<Timestamp, std::vector<BlockPtr>> by_window;
+  for (const BlockPtr& b : BlocksSnapshot())
+    if (b->meta().resolution_ms == 0) by_window[b->meta().window_start].push_back(b);
+  for (auto& entry : by_window) {
+    const Timestamp w = entry.first;
+    std::vector<BlockPtr>& list = entry.second;
+    bool tombstoned = std::any_of(list.begin(), list.end(),
+                                  [](const BlockPtr& b) { return b->has_tombstones(); });
+    bool closed = w + opts_.block_window_ms + opts_.head_flush_interval_ms <= now;
+    if (!closed || (list.size() < 2 && !tombstoned)) continue;
+    std::map<Labels, Gathered> series;
+    block::PageCache cache;
+    for (const BlockPtr& b : list) {
+      for (uint32_t p = 0; p < b->index().num_series(); ++p) {
+        STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
+        STRIX_RETURN_IF_ERROR(
+            ReadBlockSeries(*b, p, INT64_MIN, INT64_MAX, &cache, &series[e.labels]));
+      }
+    }
+    block::BlockMeta meta;
+    meta.seq = next_seq_++;
+    meta.window_start = w;
+    meta.window_end = w + opts_.block_window_ms;
+    for (const BlockPtr& b : list) {
+      meta.precedence = std::max(meta.precedence, b->meta().precedence);
+      meta.level = std::max(meta.level, b->meta().level + 1);
+      meta.sources.push_back(b->meta().seq);
+    }
+    STRIX_ASSIGN_OR_RETURN(auto writer, block::BlockWriter::Create(env_, blocks_dir_, meta));
+    Run merged;
+    std::vector<std::string> chunks;
+    std::vector<block::ChunkInput> inputs;
+    for (auto& [labels, g] : series) {
+      MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
+      if (merged.ts.empty()) continue;
+      STRIX_RETURN_IF_ERROR(EncodeChunks(g.kind, merged, &chunks, &inputs));
+      STRIX_RETURN_IF_ERROR(writer->AddSeries(labels, g.kind, inputs));
+    }
+    auto done = writer->Finish();
+    if (!done.ok()) {
+      ++compactions_failed_;
+      return done.status();
+    }
+    STRIX_ASSIGN_OR_RETURN(auto nb, block::Block::Open(env_, blocks_dir_, done->seq));
+    {
+      WriterLock bl(&blocks_mu_);
+      blocks_.erase(std::remove_if(blocks_.begin(), blocks_.end(),
+                                   [&](const BlockPtr& b) {
+                                     return std::find(list.begin(), list.end(), b) != list.end();
+                                   }),
+                    blocks_.end());
+      blocks_.push_back(std::move(nb));
+    }
+    for (const BlockPtr& b : list) STRIX_RETURN_IF_ERROR(DeleteBlockFiles(*b));
+    ++compactions_;
+    STRIX_LOG(kInfo, "storage: compacted window", "window", w, "sources", list.size(), "block",
+              done->seq, "samples", done->samples);
+  }
+  return Status::Ok();
+}
+
+Status Engine::RetentionLocked() {
+  const int64_t now = clock_.NowMillis();
+  std::vector<BlockPtr> drop;
+  std::vector<BlockPtr> all = BlocksSnapshot();
+  for (const BlockPtr& b : all) {
+    for (const auto& t : opts_.tiers) {
+      if (t.resolution_ms != b->meta().resolution_ms || t.retention_ms == 0) continue;
+      if (b->meta().window_end <= now - t.retention_ms) drop.push_back(b);
+    }
+  }
+  if (opts_.disk_budget_bytes > 0) {
+    uint64_t used = wal_->Metrics().size_on_disk;
+    for (const BlockPtr& b : all) used += b->file_bytes();
+    // Oldest first within the finest tier, then the next tier.
+    std::vector<BlockPtr> order = all;
+    std::sort(order.begin(), order.end(), [](const BlockPtr& a, const BlockPtr& b) {
+      return a->meta().resolution_ms != b->meta().resolution_ms
+                 ? a->meta().resolution_ms < b->meta().resolution_ms
+                 : a->meta().window_start < b->meta().window_start;
+    });
+    for (const BlockPtr& b : drop) used -= b->file_bytes();
+    for (const BlockPtr& b : order) {
+      if (used <= opts_.disk_budget_bytes) break;
+      if (std::find(drop.begin(), drop.end(), b) != drop.end()) continue;
+      drop.push_back(b);
+      used -= b->file_bytes();
+    }
+  }
+  if (drop.empty()) return Status::Ok();
+  {
+    WriterLock bl(&blocks_mu_);
+    blocks_.erase(std::remove_if(blocks_.begin(), blocks_.end(),
+                                 [&](const BlockPtr& b) {
+                                   return std::find(drop.begin(), drop.end(), b) != drop.end();
+                                 }),
+                  blocks_.end());
+  }
+  for (const BlockPtr& b : drop) {
+    STRIX_LOG(kInfo, "storage: retention removed block", "block", b->meta().seq, "window",
+              b->meta().window_start);
+    STRIX_RETURN_IF_ERROR(DeleteBlockFiles(*b));
+  }
+  return Status::Ok();
+}
+
+void Engine::BackgroundLoop(std::stop_token stop) {
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock<std::mutex> l(bg_mu_);
+      bg_cv_.wait_for(l, stop, std::chrono::milliseconds(opts_.background_interval_ms),
+                      [] { return false; });
+    }
+    if (stop.stop_requested()) break;
+    int64_t now = clock_.NowMillis();
+    // Ingest rate over the last interval.
+    int64_t since = now - rate_start_ms_.load();
+    if (since >= 10'000) {
+      uint64_t n = appended_.load();
+      rate_ = static_cast<double>(n - rate_base_.load()) * 1000.0 / static_cast<double>(since);
+      rate_base_ = n;
+      rate_start_ms_ = now;
+    }
+    MutexLock l(&maint_mu_);
+    Status s;
+    head::HeadStats hs = head_.Stats();
+    if (hs.samples > 0 && (now - last_flush_ms_ >= opts_.head_flush_interval_ms ||
+                           hs.bytes >= opts_.head_max_bytes)) {
+      s = FlushLocked();
+    }
+    if (s.ok()) s = CompactLocked();
+    if (s.ok()) s = RetentionLocked();
+    if (!s.ok()) {
+      STRIX_LOG(kError, "storage: background work failed", "error", s);
+      bg_error_ = s;
+    }
+  }
+}
+
+StorageStats Engine::Stats() {
+  StorageStats st;
+  head::HeadStats hs = head_.Stats();
+  st.series = hs.series;
+  st.head_samples = hs.samples;
+  st.head_bytes = hs.bytes;
+  wal::WalMetrics wm = wal_->Metrics();
+  st.wal_bytes = wm.size_on_disk;
+  st.wal_segments = wm.segments;
+  st.disk_budget_bytes = opts_.disk_budget_bytes;
+  st.samples_appended = appended_;
+  st.samples_rejected = rejected_;
+  st.out_of_order_samples = late_;
+  st.compactions = compactions_;
+  st.compactions_failed = compactions_failed_;
+  st.ingest_samples_per_second = rate_;
+  std::vector<BlockPtr> blocks = BlocksSnapshot();
+  st.disk_bytes = st.wal_bytes;
+  for (const auto& t : opts_.tiers) {
+    TierStats ts;
+    ts.name = t.name;
+    ts.resolution_ms = t.resolution_ms;
+    ts.retention_ms = t.retention_ms;
+    ts.oldest = INT64_MAX;
+    ts.newest = INT64_MIN;
+    for (const BlockPtr& b : blocks) {
+      if (b->meta().resolution_ms != t.resolution_ms) continue;
+      ++ts.blocks;
+      ts.bytes += b->file_bytes();
+      ts.samples += b->meta().samples;
+      ts.oldest = std::min(ts.oldest, b->meta().mint);
+      ts.newest = std::max(ts.newest, b->meta().maxt);
+    }
+    if (ts.blocks == 0) ts.oldest = ts.newest = 0;
+    st.disk_bytes += ts.bytes;
+    st.tiers.push_back(ts);
+  }
+  // Forecast: bytes per day each tier grows at the current ingest rate, against its
+  // retention and (shared in proportion to growth) the disk budget.
+  double raw_bps = 0;
+  if (!st.tiers.empty() && st.tiers[0].samples > 0)
+    raw_bps = static_cast<double>(st.tiers[0].bytes) / static_cast<double>(st.tiers[0].samples);
+  std::vector<double> per_day(st.tiers.size(), 0);
+  double total_per_day = 0;
+  for (size_t i = 0; i < st.tiers.size(); ++i) {
+    auto& t = st.tiers[i];
+    double samples_per_day = rate_ * 86400.0;
+    double bps = raw_bps > 0 ? raw_bps : 1.0;
+    if (t.resolution_ms > 0) {
+      // One point per series per resolution step; a point costs about as much as
+      // several raw samples (its columns).
+      samples_per_day =
+          static_cast<double>(st.series) * 86'400'000.0 / static_cast<double>(t.resolution_ms);
+      bps = (t.samples > 0 ? static_cast<double>(t.bytes) / static_cast<double>(t.samples)
+                           : 6.0 * bps);
+    }
+    per_day[i] = samples_per_day * bps;
+    total_per_day += per_day[i];
+  }
+  for (size_t i = 0; i < st.tiers.size(); ++i) {
+    auto& t = st.tiers[i];
+    double retention_days =
+        t.retention_ms > 0 ? static_cast<double>(t.retention_ms) / 86'400'000.0 : 1e9;
+    double days = retention_days;
+    if (opts_.disk_budget_bytes > 0 && per_day[i] > 0 && total_per_day > 0) {
+      double share = static_cast<double>(opts_.disk_budget_bytes) * per_day[i] / total_per_day;
+      days = std::min(days, share / per_day[i]);
+    }
+    t.forecast_days = (per_day[i] > 0 || t.retention_ms > 0) ? days : 0;
+  }
+  return st;
+}
+
+Status Engine::Close() {
+  if (closed_.exchange(true)) return Status::Ok();
+  if (bg_.joinable()) {
+    bg_.request_stop();
+    bg_cv_.notify_all();
+    bg_.join();
+  }
+  Status s;
+  if (wal_) s = wal_->Close();
+  lock_.reset();
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Storage>> OpenEmbedded(const std::string& dir, const EngineOptions& opts,
+                                              Env& env, Clock& clock) {
+  auto e = std::make_unique<Engine>(dir, opts, env, clock);
+  STRIX_RETURN_IF_ERROR(e->Open());
+  return std::unique_ptr<Storage>(std::move(e));
+}
+
+}  // namespace strix::storage
