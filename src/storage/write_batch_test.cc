@@ -49,7 +49,9 @@ TEST(WriteBatch, ClearKeepsNothingVisible) {
 }
 
 TEST(EncodedLabelsIterator, StopsOnMalformedBytes) {
-  std::string bad = "\x05ab";
+  std::string bad =
+      "\x05"
+      "ab";  // claims 5 bytes, has 2
   EncodedLabelsIterator it(bad);
   std::string_view n, v;
   EXPECT_FALSE(it.Next(&n, &v));
