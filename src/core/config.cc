@@ -166,13 +166,13 @@ Section::Section(const std::string& file, const YAML::Node& node, std::string pa
     return;
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& k = it->first;
+    const YAML::Node k = it->first;  // a copy: the iterator hands out a temporary proxy
     Mark km = ToMark(k.Mark());
     if (!k.IsScalar()) {
       errors_->Add(file_, km, path_, "expected a plain key, got " + Describe(k));
       continue;
     }
-    const std::string& key = k.Scalar();
+    const std::string key = k.Scalar();
     bool dup =
         std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
     if (dup) {
