@@ -15,6 +15,7 @@
 #include "storage/block/block.h"
 #include "storage/chunk/decoder.h"
 #include "storage/chunk/encoder.h"
+#include "storage/chunk/format.h"
 #include "storage/head/head.h"
 #include "storage/head/wal_records.h"
 #include "storage/wal/wal.h"
@@ -50,7 +51,17 @@ void MergeRuns(std::vector<Run>& runs, bool state, Run* out) {
   bool disjoint = true;
   for (size_t i = 1; i < runs.size(); ++i)
     if (runs[i].ts.front() <= runs[i - 1].ts.back()) disjoint = false;
+  if (disjoint && runs.size() == 1) {
+    out->ts = std::move(runs[0].ts);
+    out->raw = std::move(runs[0].raw);
+    out->states = std::move(runs[0].states);
+    return;
+  }
   if (disjoint) {
+    size_t total = 0;
+    for (const auto& r : runs) total += r.ts.size();
+    out->ts.reserve(total);
+    if (!state) out->raw.reserve(total);
     for (auto& r : runs) {
       out->ts.insert(out->ts.end(), r.ts.begin(), r.ts.end());
       if (state) {
@@ -491,23 +502,47 @@ Status Engine::ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp fr
   if (kind != g->kind) return Status::Ok();  // a kind conflict across blocks: keep the first
   std::vector<block::Tombstone> tomb = b.TombstonesOf(pos);
   Run run{b.meta().precedence, {}, {}, {}};
+  if (kind != ValueKind::kState) {
+    size_t want = 0;
+    for (const auto& r : refs) {
+      if (r.maxt < from || r.mint >= to) continue;
+      STRIX_ASSIGN_OR_RETURN(std::string_view bytes, b.ChunkBytes(r, cache));
+      STRIX_ASSIGN_OR_RETURN(chunk::ChunkHeader h, chunk::ParseHeader(bytes));
+      want += h.count;
+    }
+    run.ts.reserve(want);
+    run.raw.reserve(want);
+  }
   for (const auto& r : refs) {
     if (r.maxt < from || r.mint >= to) continue;
     STRIX_ASSIGN_OR_RETURN(std::string_view bytes, b.ChunkBytes(r, cache));
     if (kind == ValueKind::kState) {
       std::vector<std::string_view> vals;
-      size_t before = run.ts.size();
       std::vector<Timestamp> ts;
       STRIX_RETURN_IF_ERROR(chunk::DecodeState(bytes, &ts, &vals, from, to - 1));
       run.ts.insert(run.ts.end(), ts.begin(), ts.end());
       for (auto v : vals) run.states.emplace_back(v);
-      (void)before;
     } else {
-      std::vector<Timestamp> ts;
-      std::vector<NumericValue> vals;
-      STRIX_RETURN_IF_ERROR(chunk::DecodeNumeric(bytes, &ts, &vals, from, to - 1));
-      run.ts.insert(run.ts.end(), ts.begin(), ts.end());
-      for (auto v : vals) run.raw.push_back(v.u);
+      // Decode straight into the run's arrays (no zero fill, no copy), then trim to range.
+      STRIX_ASSIGN_OR_RETURN(chunk::ChunkHeader h, chunk::ParseHeader(bytes));
+      size_t base = run.ts.size();
+      run.ts.resize(base + h.count);
+      run.raw.resize(base + h.count);
+      STRIX_ASSIGN_OR_RETURN(
+          size_t n, chunk::DecodeNumericInto(bytes, run.ts.data() + base,
+                                             reinterpret_cast<NumericValue*>(run.raw.data() + base),
+                                             h.count));
+      run.ts.resize(base + n);
+      run.raw.resize(base + n);
+      if (r.mint < from || r.maxt >= to) {
+        auto first = std::lower_bound(run.ts.begin() + base, run.ts.end(), from);
+        auto last = std::lower_bound(first, run.ts.end(), to);
+        size_t a = first - run.ts.begin(), b = last - run.ts.begin();
+        run.ts.erase(run.ts.begin() + b, run.ts.end());
+        run.raw.erase(run.raw.begin() + b, run.raw.end());
+        run.ts.erase(run.ts.begin() + base, run.ts.begin() + a);
+        run.raw.erase(run.raw.begin() + base, run.raw.begin() + a);
+      }
     }
   }
   if (!tomb.empty()) {
