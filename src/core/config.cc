@@ -172,7 +172,7 @@ Section::Section(const std::string& file, const YAML::Node& node, std::string pa
       errors_->Add(file_, km, path_, "expected a plain key, got " + Describe(k));
       continue;
     }
-    const std::string key = k.Scalar();
+    const std::string& key = k.Scalar();  // k is a local copy, alive for the iteration
     bool dup =
         std::any_of(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.key == key; });
     if (dup) {
