@@ -1,0 +1,60 @@
+// Tier chunks (docs/format/tier_chunk.md): the points of one series in one tier window,
+// each point the Aggregate of one bucket of width resolution_ms. A tier chunk is a small
+// header followed by one column per Aggregate field, and every column is an ordinary
+// sealed chunk (docs/format/chunk.md) whose timestamps are the bucket starts: the chunk
+// codecs do the compression, and `strix dump-chunk` can read any single column.
+//
+// Which columns exist depends on the kind. Fields that carry no information are not
+// stored and are rebuilt on decode: covered_ms is always last_ts - first_ts (what
+// Aggregate::Add and Merge produce), and resets and wraps are 0 for non-counter kinds.
+// Every stored field round-trips exactly (doubles bit for bit). The encoder rejects with
+// InvalidArgument any point that the format could not give back unchanged. Per float
+// column it keeps the smallest of: the plain gauge chunk, a decimal approximation plus
+// ULP residuals (sums of decimal samples), and for min/max a residual from the double of
+// first/last (monotonic counters), so encoding costs up to three chunk encodes a column.
+//
+// Decoding is total on untrusted bytes: any damage is Status::Corruption, nothing is
+// read out of bounds, and allocation is bounded by chunk::kMaxSamples points.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "storage/aggregate.h"
+#include "storage/model.h"
+
+namespace strix::storage::tier {
+
+// First byte of every tier chunk, then the format version.
+inline constexpr uint8_t kTierChunkMagic = 0xA6;
+inline constexpr uint8_t kTierChunkVersion = 1;
+// Most points one tier chunk may hold (each column is a chunk: chunk::kMaxSamples).
+inline constexpr uint32_t kMaxTierPoints = 65535;
+// Largest bucket width: 2^40 ms, about 34 years.
+inline constexpr int64_t kMaxResolutionMs = int64_t{1} << 40;
+
+// Encodes the points of one series and appends the tier chunk to *out. Requirements
+// (InvalidArgument otherwise, and *out is unchanged):
+//   kind is numeric (not state); 0 < resolution_ms <= kMaxResolutionMs;
+//   1..kMaxTierPoints points, one per bucket start;
+//   bucket starts strictly increasing multiples of resolution_ms;
+//   every point non-empty (count > 0), with
+//     start <= first_ts <= last_ts < start + resolution_ms and
+//     covered_ms == last_ts - first_ts;
+//   resets == wraps == 0 unless kind is a counter.
+Status EncodeTierChunk(ValueKind kind, int64_t resolution_ms,
+                       std::span<const Timestamp> bucket_starts, std::span<const Aggregate> points,
+                       std::string* out);
+
+// Decodes a whole tier chunk, replacing the contents of *bucket_starts and *points. On
+// error (Corruption) the outputs are left unchanged.
+Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolution_ms,
+                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points);
+
+}  // namespace strix::storage::tier
