@@ -960,15 +960,29 @@ Status Engine::Compact() {
 
 Status Engine::CompactLocked() {
   const int64_t now = clock_.NowMillis();
-  std::map<Timestamp, std::vector<BlockPtr>> by_window;
-  for (const BlockPtr& b : BlocksSnapshot())
-    if (b->meta().resolution_ms == 0) by_window[b->meta().window_start].push_back(b);
-  for (auto& entry : by_window) {
-    const Timestamp w = entry.first;
+  // Closed windows merge into one block each; once a whole day is closed (late samples
+  // included: the out-of-order window has passed), its windows merge into one day block,
+  // so long ranges touch few files.
+  constexpr int64_t kDay = 86'400'000;
+  const bool days = kDay % opts_.block_window_ms == 0 && opts_.block_window_ms < kDay;
+  const int64_t grace = std::max(opts_.head_flush_interval_ms, opts_.out_of_order_window_ms);
+  std::map<std::pair<Timestamp, Timestamp>, std::vector<BlockPtr>> groups;  // [start, end)
+  for (const BlockPtr& b : BlocksSnapshot()) {
+    if (b->meta().resolution_ms != 0) continue;
+    Timestamp day = AlignDown(b->meta().window_start, kDay);
+    if (days && day + kDay + grace <= now) {
+      groups[{day, day + kDay}].push_back(b);
+    } else {
+      groups[{b->meta().window_start, b->meta().window_end}].push_back(b);
+    }
+  }
+  for (auto& entry : groups) {
+    const Timestamp w = entry.first.first;
+    const Timestamp w_end = entry.first.second;
     std::vector<BlockPtr>& list = entry.second;
     bool tombstoned = std::any_of(list.begin(), list.end(),
                                   [](const BlockPtr& b) { return b->has_tombstones(); });
-    bool closed = w + opts_.block_window_ms + opts_.head_flush_interval_ms <= now;
+    bool closed = w_end + opts_.head_flush_interval_ms <= now;
     if (!closed || (list.size() < 2 && !tombstoned)) continue;
     std::map<Labels, Gathered> series;
     block::PageCache cache;
@@ -982,7 +996,7 @@ Status Engine::CompactLocked() {
     block::BlockMeta meta;
     meta.seq = next_seq_++;
     meta.window_start = w;
-    meta.window_end = w + opts_.block_window_ms;
+    meta.window_end = w_end;
     for (const BlockPtr& b : list) {
       meta.precedence = std::max(meta.precedence, b->meta().precedence);
       meta.level = std::max(meta.level, b->meta().level + 1);

@@ -247,6 +247,23 @@ TEST(Engine, DiskBudgetRemovesTheOldestBlocksFirst) {
   EXPECT_EQ(d[0].raw.front().f, 1.0);  // day 0 went first
 }
 
+TEST(Engine, ClosedDaysCompactIntoOneBlockEach) {
+  Fixture f;
+  Timestamp day0 = AlignDown(kNow - 20 * 3'600'000LL, 86'400'000);
+  for (int w = 0; w < 24; w += 2) {  // one flush per 2-hour window of one day
+    f.clock.Set(day0 + w * 3'600'000LL + 3'000'000);
+    AddGauges(*f.db, "a", day0 + w * 3'600'000LL, 10, w);
+    ASSERT_TRUE(f.db->Flush().ok());
+  }
+  EXPECT_EQ(f.db->Stats().tiers[0].blocks, 12u);
+  f.clock.Set(day0 + 3 * 86'400'000LL);  // the day and its out-of-order window are over
+  ASSERT_TRUE(f.db->Compact().ok());
+  EXPECT_EQ(f.db->Stats().tiers[0].blocks, 1u);
+  EXPECT_EQ(Raw(*f.db, "cpu")[0].timestamps.size(), 120u);
+  f.Reopen();
+  EXPECT_EQ(Raw(*f.db, "cpu")[0].timestamps.size(), 120u);
+}
+
 TEST(Engine, ConsolidationMatchesHandComputedAverages) {
   Fixture f;
   Timestamp start = AlignDown(kNow - 3'600'000, 300'000);
