@@ -13,7 +13,6 @@ void RecordBuilder::Reset() {
   def_count_ = 0;
   series_count_ = 0;
   left_ = 0;
-  pending_state_ = false;
   ts_buf_.clear();
   val_buf_.clear();
 }
@@ -36,7 +35,7 @@ void RecordBuilder::StartSeries(SeriesRef ref, uint32_t n) {
   val_buf_.clear();
 }
 
-void RecordBuilder::AddNumeric(Timestamp ts, uint64_t bits) {
+void RecordBuilder::PutTimestamp(Timestamp ts) {
   STRIX_DCHECK(left_ > 0);
   if (first_) {
     PutVarsint64(&ts_buf_, ts);
@@ -45,19 +44,16 @@ void RecordBuilder::AddNumeric(Timestamp ts, uint64_t bits) {
     PutVarint64(&ts_buf_, static_cast<uint64_t>(ts - prev_ts_));
   }
   prev_ts_ = ts;
+}
+
+void RecordBuilder::AddNumeric(Timestamp ts, uint64_t bits) {
+  PutTimestamp(ts);
   PutFixed64(&val_buf_, bits);
   if (--left_ == 0) CloseSeries();
 }
 
 void RecordBuilder::AddState(Timestamp ts, std::string_view s) {
-  STRIX_DCHECK(left_ > 0);
-  if (first_) {
-    PutVarsint64(&ts_buf_, ts);
-    first_ = false;
-  } else {
-    PutVarint64(&ts_buf_, static_cast<uint64_t>(ts - prev_ts_));
-  }
-  prev_ts_ = ts;
+  PutTimestamp(ts);
   PutLengthPrefixed(&val_buf_, s);
   if (--left_ == 0) CloseSeries();
 }

@@ -63,9 +63,9 @@ class RecordBuilder {
   Timestamp prev_ts_ = 0;
   uint32_t left_ = 0;
   bool first_ = true;
-  bool pending_state_ = false;
   std::string ts_buf_;
   std::string val_buf_;
+  void PutTimestamp(Timestamp ts);
   void CloseSeries();
 };
 
