@@ -28,9 +28,9 @@ int main(int argc, char** argv) {
     strix::storage::WriteBatch b;
     strix::crashtest::MakeBatch(n, &b);
     auto r = (*db)->Append(b);
-    if (!r.ok()) {
+    if (!r.ok() || r->rejected > 0) {
       std::fprintf(stderr, "append %llu: %s\n", static_cast<unsigned long long>(n),
-                   r.status().ToString().c_str());
+                   r.ok() ? "samples rejected" : r.status().ToString().c_str());
       return 1;
     }
     std::printf("ack %llu\n", static_cast<unsigned long long>(n));

@@ -94,8 +94,8 @@ TEST(Kill9, AcknowledgedBatchesSurviveKillNine) {
         std::set<uint64_t> present;
         for (size_t i = 0; i < s.timestamps.size(); ++i) {
           int64_t rel = s.timestamps[i] - crashtest::BaseTime();
-          ASSERT_EQ(rel % 1000, 0) << "phantom timestamp";
-          auto bn = static_cast<uint64_t>(rel / 1000);
+          ASSERT_GE(rel, 0) << "phantom timestamp";
+          auto bn = static_cast<uint64_t>(rel);
           ASSERT_LT(bn, attempted_end) << "phantom batch " << bn;
           if (gauge) {
             ASSERT_EQ(s.raw[i].f, crashtest::GaugeOf(bn, host)) << "wrong value, batch " << bn;
