@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -33,7 +32,7 @@ bool IsNaNBits(ValueKind kind, NumericValue v) { return IsFloatKind(kind) && std
 struct Run {
   uint64_t precedence;
   std::vector<Timestamp> ts;
-  std::vector<uint64_t> raw;
+  std::vector<NumericValue> raw;
   std::vector<std::string> states;
 };
 
@@ -110,8 +109,7 @@ Status EncodeChunks(ValueKind kind, const Run& r, std::vector<std::string>* chun
       std::vector<std::string_view> vals(r.states.begin() + start, r.states.begin() + start + n);
       STRIX_RETURN_IF_ERROR(chunk::EncodeState(ts, vals, &bytes));
     } else {
-      std::span<const NumericValue> vals(
-          reinterpret_cast<const NumericValue*>(r.raw.data()) + start, n);
+      std::span<const NumericValue> vals(r.raw.data() + start, n);
       STRIX_RETURN_IF_ERROR(chunk::Encode(kind, ts, vals, &bytes));
     }
     chunks->push_back(std::move(bytes));
@@ -528,10 +526,8 @@ Status Engine::ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp fr
       size_t base = run.ts.size();
       run.ts.resize(base + h.count);
       run.raw.resize(base + h.count);
-      STRIX_ASSIGN_OR_RETURN(
-          size_t n, chunk::DecodeNumericInto(bytes, run.ts.data() + base,
-                                             reinterpret_cast<NumericValue*>(run.raw.data() + base),
-                                             h.count));
+      STRIX_ASSIGN_OR_RETURN(size_t n, chunk::DecodeNumericInto(bytes, run.ts.data() + base,
+                                                                run.raw.data() + base, h.count));
       run.ts.resize(base + n);
       run.raw.resize(base + n);
       if (r.mint < from || r.maxt >= to) {
@@ -588,7 +584,10 @@ Status Engine::Gather(const Matchers& matchers, Timestamp from, Timestamp to,
       g.kind = s->kind;
     }
     if (g.kind != s->kind || hs.ts.empty()) continue;
-    g.runs.push_back(Run{UINT64_MAX, std::move(hs.ts), std::move(hs.raw), std::move(hs.states)});
+    Run run{UINT64_MAX, std::move(hs.ts), {}, std::move(hs.states)};
+    run.raw.reserve(hs.raw.size());
+    for (uint64_t bits : hs.raw) run.raw.push_back(NumericValue{.u = bits});
+    g.runs.push_back(std::move(run));
     hs.Clear();
   }
   return Status::Ok();
@@ -634,8 +633,7 @@ Result<std::vector<SeriesData>> Engine::Select(const SelectRequest& req) {
       if (state) {
         d.states = std::move(merged.states);
       } else {
-        d.raw.resize(merged.raw.size());
-        std::memcpy(d.raw.data(), merged.raw.data(), merged.raw.size() * sizeof(uint64_t));
+        d.raw = std::move(merged.raw);
       }
       out.push_back(std::move(d));
       continue;
@@ -679,8 +677,7 @@ Result<std::vector<SeriesData>> Engine::Select(const SelectRequest& req) {
     };
     for (size_t i = 0; i < merged.ts.size(); ++i) {
       Timestamp t = merged.ts[i];
-      NumericValue v;
-      v.u = merged.raw[i];
+      NumericValue v = merged.raw[i];
       if (t < from) {  // before the range: only the last one matters, as `prev`
         prev = Aggregate{};
         prev.Add(g.kind, t, v);
@@ -750,7 +747,7 @@ Result<std::vector<LatestSample>> Engine::Latest(const Matchers& matchers) {
       if (kind == ValueKind::kState) {
         l.state = r.states.back();
       } else {
-        l.value.u = r.raw.back();
+        l.value = r.raw.back();
       }
       if (it == best.end()) {
         best.emplace(labels, std::move(l));
@@ -890,7 +887,7 @@ Status Engine::FlushLocked() {
         if (f.kind == ValueKind::kState) {
           ws.run.states.push_back(std::move(all.states[i]));
         } else {
-          ws.run.raw.push_back(all.raw[i]);
+          ws.run.raw.push_back(NumericValue{.u = all.raw[i]});
         }
         ++i;
       }
