@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 
 #include "core/log.h"
@@ -17,6 +20,9 @@
 #include "storage/chunk/format.h"
 #include "storage/head/head.h"
 #include "storage/head/wal_records.h"
+#include "storage/rollup.h"
+#include "storage/tier/plan.h"
+#include "storage/tier/tier_chunk.h"
 #include "storage/wal/wal.h"
 
 namespace strix::storage {
@@ -25,6 +31,11 @@ namespace {
 constexpr uint32_t kBlockChunkSamples = 1024;
 constexpr size_t kCheckpointRecordBytes = 4 << 20;
 constexpr int64_t kLookbackMs = 15 * 60 * 1000;
+constexpr int64_t kDay = 86'400'000;
+// Points per tier chunk (a day of 1m points fits in one).
+constexpr size_t kTierChunkPoints = 2048;
+// Decompressed pages a long scan keeps before clearing its cache between series.
+constexpr size_t kScanCachePages = 256;
 
 bool IsNaNBits(ValueKind kind, NumericValue v) { return IsFloatKind(kind) && std::isnan(v.f); }
 
@@ -119,6 +130,116 @@ Status EncodeChunks(ValueKind kind, const Run& r, std::vector<std::string>* chun
   return Status::Ok();
 }
 
+// Tier points of one series from one block.
+struct PointRun {
+  uint64_t precedence = 0;
+  std::vector<Timestamp> starts;
+  std::vector<Aggregate> points;
+};
+
+// Merges point runs (each sorted) into one; for a bucket present in several runs the
+// highest precedence wins.
+void MergePoints(std::vector<PointRun>& runs, PointRun* out) {
+  out->starts.clear();
+  out->points.clear();
+  runs.erase(std::remove_if(runs.begin(), runs.end(),
+                            [](const PointRun& r) { return r.starts.empty(); }),
+             runs.end());
+  if (runs.size() == 1) {
+    *out = std::move(runs[0]);
+    return;
+  }
+  std::sort(runs.begin(), runs.end(), [](const PointRun& a, const PointRun& b) {
+    return a.starts.front() != b.starts.front() ? a.starts.front() < b.starts.front()
+                                                : a.precedence < b.precedence;
+  });
+  struct Item {
+    Timestamp start;
+    uint64_t prec;
+    uint32_t run;
+    uint32_t idx;
+  };
+  std::vector<Item> items;
+  for (uint32_t r = 0; r < runs.size(); ++r)
+    for (uint32_t i = 0; i < runs[r].starts.size(); ++i)
+      items.push_back({runs[r].starts[i], runs[r].precedence, r, i});
+  std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
+    return a.start != b.start ? a.start < b.start : a.prec < b.prec;
+  });
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i + 1 < items.size() && items[i + 1].start == items[i].start) continue;
+    out->starts.push_back(items[i].start);
+    out->points.push_back(runs[items[i].run].points[items[i].idx]);
+  }
+}
+
+// Encodes tier points into tier chunks of at most kTierChunkPoints.
+Status EncodeTierChunks(ValueKind kind, int64_t resolution_ms, const PointRun& r,
+                        std::vector<std::string>* chunks, std::vector<block::ChunkInput>* inputs) {
+  chunks->clear();
+  inputs->clear();
+  for (size_t start = 0; start < r.starts.size(); start += kTierChunkPoints) {
+    size_t n = std::min(kTierChunkPoints, r.starts.size() - start);
+    std::string bytes;
+    STRIX_RETURN_IF_ERROR(tier::EncodeTierChunk(
+        kind, resolution_ms, std::span<const Timestamp>(r.starts.data() + start, n),
+        std::span<const Aggregate>(r.points.data() + start, n), &bytes));
+    chunks->push_back(std::move(bytes));
+    inputs->push_back(block::ChunkInput{r.starts[start], r.starts[start + n - 1],
+                                        static_cast<uint32_t>(n), {}});
+  }
+  for (size_t i = 0; i < chunks->size(); ++i) (*inputs)[i].bytes = (*chunks)[i];
+  return Status::Ok();
+}
+
+// Where a series lives among the blocks of a scan: (block, index position).
+using Holder = std::pair<const block::Block*, uint32_t>;
+
+// Visits the series of `blocks` in label order (each block's index is sorted), giving
+// every block position that holds it. Memory: one series at a time.
+Status ForEachSeries(const std::vector<std::shared_ptr<block::Block>>& blocks,
+                     const std::function<Status(const Labels&, std::span<const Holder>)>& fn) {
+  struct Cursor {
+    const block::Block* b;
+    uint32_t pos;
+    uint32_t n;
+    Labels labels;
+  };
+  std::vector<Cursor> cur;
+  auto load = [](Cursor& c) -> Status {
+    if (c.pos >= c.n) return Status::Ok();
+    STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, c.b->index().Series(c.pos));
+    c.labels = std::move(e.labels);
+    return Status::Ok();
+  };
+  for (const auto& b : blocks) {
+    Cursor c{b.get(), 0, static_cast<uint32_t>(b->index().num_series()), {}};
+    STRIX_RETURN_IF_ERROR(load(c));
+    if (c.n > 0) cur.push_back(std::move(c));
+  }
+  std::vector<Holder> holders;
+  while (true) {
+    const Labels* min = nullptr;
+    for (const auto& c : cur)
+      if (c.pos < c.n && (min == nullptr || c.labels < *min)) min = &c.labels;
+    if (min == nullptr) return Status::Ok();
+    Labels key = *min;
+    holders.clear();
+    for (auto& c : cur) {
+      if (c.pos < c.n && c.labels == key) {
+        holders.push_back({c.b, c.pos});
+        ++c.pos;
+        STRIX_RETURN_IF_ERROR(load(c));
+      }
+    }
+    STRIX_RETURN_IF_ERROR(fn(key, holders));
+  }
+}
+
+bool Overlaps(const block::BlockMeta& m, Timestamp from, Timestamp to) {
+  return m.window_start < to && from < m.window_end;
+}
+
 class Engine final : public Storage {
  public:
   Engine(std::string dir, const EngineOptions& opts, Env& env, Clock& clock)
@@ -164,11 +285,39 @@ class Engine final : public Storage {
     Labels labels;
     ValueKind kind;
     std::vector<Run> runs;
+    // Tier points by tier index (consolidated queries only).
+    std::vector<std::vector<PointRun>> points;
   };
-  Status Gather(const Matchers& matchers, Timestamp from, Timestamp to,
-                std::map<Labels, Gathered>* out);
+  Status Gather(const std::vector<BlockPtr>& blocks, const Matchers& matchers, Timestamp from,
+                Timestamp to, std::map<Labels, Gathered>* out);
   Status ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
                          block::PageCache* cache, Gathered* g);
+  // Points with bucket starts in [from, to) of a numeric series of a tier block.
+  Status ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
+                        block::PageCache* cache, PointRun* out);
+  Result<std::vector<SeriesData>> SelectConsolidated(const SelectRequest& req);
+
+  // The oldest timestamp in the head, or of head data being flushed (INT64_MAX: none).
+  Timestamp HeadMin() const { return std::min(head_min_.load(), frozen_min_.load()); }
+  void NoteHeadSample(Timestamp ts) {
+    Timestamp cur = head_min_.load(std::memory_order_relaxed);
+    while (ts < cur && !head_min_.compare_exchange_weak(cur, ts)) {
+    }
+  }
+  std::vector<tier::BlockExtent> Extents(const std::vector<BlockPtr>& blocks) const;
+  // Replaces `old` blocks with `nb` in the list (one step for readers), then deletes
+  // their files.
+  Status ReplaceBlocks(const std::vector<BlockPtr>& old, BlockPtr nb);
+  // Merges `list` (blocks of one resolution) into one block with window [w, w_end).
+  Status MergeBlocks(int64_t resolution_ms, Timestamp w, Timestamp w_end,
+                     const std::vector<BlockPtr>& list) STRIX_REQUIRES(maint_mu_);
+  Status BuildTiersLocked() STRIX_REQUIRES(maint_mu_);
+  Status BuildTierUnit(size_t tier, const tier::BuildUnit& unit,
+                       const std::vector<BlockPtr>& blocks) STRIX_REQUIRES(maint_mu_);
+  // Block window of a tier: the raw block window or the tier resolution if larger.
+  int64_t TierWindow(size_t tier) const {
+    return std::max(opts_.block_window_ms, opts_.tiers[tier].resolution_ms);
+  }
 
   Status FlushLocked() STRIX_REQUIRES(maint_mu_);
   Status CompactLocked() STRIX_REQUIRES(maint_mu_);
@@ -191,6 +340,10 @@ class Engine final : public Storage {
   Mutex maint_mu_;  // one flush/compaction/retention at a time
   mutable SharedMutex blocks_mu_;
   std::vector<BlockPtr> blocks_ STRIX_GUARDED_BY(blocks_mu_);
+  std::vector<int64_t> resolutions_;  // of opts_.tiers, raw first
+  std::atomic<int64_t> head_min_{INT64_MAX};
+  std::atomic<int64_t> frozen_min_{INT64_MAX};
+  std::atomic<uint64_t> tier_builds_{0};
   std::atomic<uint64_t> next_seq_{1};
   std::atomic<int64_t> last_flush_ms_{0};
   std::atomic<bool> closed_{false};
@@ -215,6 +368,7 @@ class Engine final : public Storage {
 
 Status Engine::Open() {
   STRIX_RETURN_IF_ERROR(ValidateEngineOptions(opts_));
+  for (const auto& t : opts_.tiers) resolutions_.push_back(t.resolution_ms);
   STRIX_RETURN_IF_ERROR(env_.CreateDirs(blocks_dir_));
   STRIX_ASSIGN_OR_RETURN(lock_, env_.LockFile(JoinPath(dir_, "LOCK")));
   STRIX_RETURN_IF_ERROR(LoadBlocks());
@@ -300,11 +454,13 @@ Status Engine::Replay(const wal::RecordView& rec) {
     };
     v.on_numeric = [&](SeriesRef ref, Timestamp ts, uint64_t raw) {
       head::MemSeries* s = head_.GetByRef(ref);
+      NoteHeadSample(ts);
       head_.ApplyNumeric(s, std::span<const Timestamp>(&ts, 1), std::span<const uint64_t>(&raw, 1),
                          now);
     };
     v.on_state = [&](SeriesRef ref, Timestamp ts, std::string_view st) {
       head::MemSeries* s = head_.GetByRef(ref);
+      NoteHeadSample(ts);
       head_.ApplyState(s, std::span<const Timestamp>(&ts, 1),
                        std::span<const std::string_view>(&st, 1), now);
     };
@@ -472,6 +628,7 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
     STRIX_RETURN_IF_ERROR(wal_->Append(rec));
     for (head::MemSeries* s : new_defs) s->logged.store(true, std::memory_order_release);
     for (const auto& p : pending) {
+      NoteHeadSample(p.ts.front());
       head::ApplyStats st = p.series->kind == ValueKind::kState
                                 ? head_.ApplyState(p.series, p.ts, p.states, now)
                                 : head_.ApplyNumeric(p.series, p.ts, p.raw, now);
@@ -560,10 +717,42 @@ Status Engine::ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp fr
   return Status::Ok();
 }
 
-Status Engine::Gather(const Matchers& matchers, Timestamp from, Timestamp to,
-                      std::map<Labels, Gathered>* out) {
+Status Engine::ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
+                              block::PageCache* cache, PointRun* out) {
+  Labels labels;
+  ValueKind kind;
+  std::vector<block::ChunkRef> refs;
+  STRIX_RETURN_IF_ERROR(b.SeriesAt(pos, &labels, &kind, &refs));
+  std::vector<block::Tombstone> tomb = b.TombstonesOf(pos);
+  out->precedence = b.meta().precedence;
+  thread_local std::vector<Timestamp> starts;
+  thread_local std::vector<Aggregate> points;
+  for (const auto& r : refs) {
+    if (r.maxt < from || r.mint >= to) continue;
+    STRIX_ASSIGN_OR_RETURN(std::string_view bytes, b.ChunkBytes(r, cache));
+    ValueKind k;
+    int64_t res;
+    STRIX_RETURN_IF_ERROR(tier::DecodeTierChunk(bytes, &k, &res, &starts, &points)
+                              .WithContext(b.path() + " series " + labels.ToString()));
+    if (k != kind || res != b.meta().resolution_ms)
+      return Status::Corruption("tier chunk kind or resolution differs from its block's",
+                              b.path() + " series " + labels.ToString());
+    for (size_t i = 0; i < starts.size(); ++i) {
+      if (starts[i] < from || starts[i] >= to) continue;
+      bool dead = false;
+      for (const auto& t : tomb) dead |= starts[i] >= t.from && starts[i] < t.to;
+      if (dead) continue;
+      out->starts.push_back(starts[i]);
+      out->points.push_back(points[i]);
+    }
+  }
+  return Status::Ok();
+}
+
+Status Engine::Gather(const std::vector<BlockPtr>& blocks, const Matchers& matchers,
+                      Timestamp from, Timestamp to, std::map<Labels, Gathered>* out) {
   block::PageCache cache;
-  for (const BlockPtr& b : BlocksSnapshot()) {
+  for (const BlockPtr& b : blocks) {
     if (b->meta().resolution_ms != 0) continue;
     if (b->meta().maxt < from || b->meta().mint >= to) continue;
     STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
@@ -596,52 +785,97 @@ Status Engine::Gather(const Matchers& matchers, Timestamp from, Timestamp to,
 Result<std::vector<SeriesData>> Engine::Select(const SelectRequest& req) {
   if (req.to <= req.from) return Status::InvalidArgument("empty time range: to must be after from");
   if (req.step_ms < 0) return Status::InvalidArgument("negative step");
-  Timestamp from = req.from;
-  Timestamp read_from = from;
-  if (req.step_ms > 0) {
-    from = AlignDown(req.from, req.step_ms);
-    read_from = from - std::max<int64_t>(req.step_ms, kLookbackMs);  // the previous sample
-    if ((req.to - from) / req.step_ms > 11'000'000)
-      return Status::InvalidArgument("too many steps in the range; use a larger step");
-  }
+  if (req.step_ms > 0) return SelectConsolidated(req);
   std::map<Labels, Gathered> gathered;
-  STRIX_RETURN_IF_ERROR(Gather(req.matchers, read_from, req.to, &gathered));
+  STRIX_RETURN_IF_ERROR(Gather(BlocksSnapshot(), req.matchers, req.from, req.to, &gathered));
   if (req.max_series > 0 && gathered.size() > req.max_series)
     return Status::ResourceExhausted("query matches more series than allowed",
                                      std::to_string(gathered.size()) + " series");
-  // The coarsest tier resolution dividing the step: raw samples are first summarised
-  // at it, exactly as the tier builder does, so both paths give identical answers.
-  int64_t base = 0;
-  for (const auto& t : opts_.tiers)
-    if (t.resolution_ms > 0 && req.step_ms > 0 && req.step_ms % t.resolution_ms == 0 &&
-        from % t.resolution_ms == 0)
-      base = t.resolution_ms;
-
   std::vector<SeriesData> out;
   Run merged;
-  for (auto& entry : gathered) {
-    const Labels& labels = entry.first;
-    Gathered& g = entry.second;  // a plain reference: lambdas below capture it
-    bool state = g.kind == ValueKind::kState;
-    MergeRuns(g.runs, state, &merged);
+  for (auto& [labels, g] : gathered) {
+    MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
     if (merged.ts.empty()) continue;
     SeriesData d;
     d.labels = labels;
     d.kind = g.kind;
-    if (req.step_ms == 0) {
-      d.timestamps = std::move(merged.ts);
-      if (state) {
-        d.states = std::move(merged.states);
-      } else {
-        d.raw = std::move(merged.raw);
-      }
-      out.push_back(std::move(d));
+    d.timestamps = std::move(merged.ts);
+    if (g.kind == ValueKind::kState) {
+      d.states = std::move(merged.states);
+    } else {
+      d.raw = std::move(merged.raw);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& req) {
+  const int64_t step = req.step_ms;
+  const Timestamp from = AlignDown(req.from, step);
+  if ((req.to - from) / step > 11'000'000)
+    return Status::InvalidArgument("too many steps in the range; use a larger step");
+  // Read back far enough for the sample before the range (rates, increases), in whole
+  // steps so every piece of the plan starts on a bucket boundary.
+  const int64_t back = (std::max(step, kLookbackMs) + step - 1) / step * step;
+  const Timestamp read_from = from - back;
+
+  const std::vector<BlockPtr> blocks = BlocksSnapshot();
+  const tier::SelectPlan plan = tier::PlanSelect(resolutions_, Extents(blocks), HeadMin(), step,
+                                                 from, read_from, req.to);
+  std::map<Labels, Gathered> gathered;
+  block::PageCache cache;
+  for (const tier::Piece& piece : plan.pieces) {
+    if (piece.tier == 0) {
+      STRIX_RETURN_IF_ERROR(Gather(blocks, req.matchers, piece.from, piece.to, &gathered));
       continue;
     }
+    for (const BlockPtr& b : blocks) {
+      if (b->meta().resolution_ms != resolutions_[piece.tier]) continue;
+      if (!Overlaps(b->meta(), piece.from, piece.to)) continue;
+      STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(req.matchers));
+      for (uint32_t p : pos) {
+        STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
+        Labels l;
+        ValueKind kind;
+        std::vector<block::ChunkRef> refs;
+        STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &l, &kind, &refs));
+        auto [it, inserted] = gathered.try_emplace(e.labels);
+        Gathered& g = it->second;
+        if (inserted) {
+          g.labels = e.labels;
+          g.kind = kind;
+        }
+        if (g.kind != kind) continue;  // a kind conflict across blocks: keep the first
+        if (kind == ValueKind::kState) {  // tiers keep state changes as they are
+          STRIX_RETURN_IF_ERROR(ReadBlockSeries(*b, p, piece.from, piece.to, &cache, &g));
+          continue;
+        }
+        if (g.points.size() < resolutions_.size()) g.points.resize(resolutions_.size());
+        PointRun run;
+        STRIX_RETURN_IF_ERROR(ReadTierSeries(*b, p, piece.from, piece.to, &cache, &run));
+        if (!run.starts.empty()) g.points[piece.tier].push_back(std::move(run));
+      }
+    }
+  }
+  if (req.max_series > 0 && gathered.size() > req.max_series)
+    return Status::ResourceExhausted("query matches more series than allowed",
+                                     std::to_string(gathered.size()) + " series");
+
+  std::vector<SeriesData> out;
+  Run merged;
+  std::vector<PointRun> tier_points(resolutions_.size());
+  Rollup rollup(ValueKind::kGauge, plan.ladder);
+  for (auto& [labels, g] : gathered) {
+    const bool state = g.kind == ValueKind::kState;
+    MergeRuns(g.runs, state, &merged);
+    SeriesData d;
+    d.labels = labels;
+    d.kind = g.kind;
     if (state) {  // the last state of each bucket
       for (size_t i = 0; i < merged.ts.size(); ++i) {
         if (merged.ts[i] < from) continue;
-        Timestamp bucket = AlignDown(merged.ts[i], req.step_ms);
+        Timestamp bucket = AlignDown(merged.ts[i], step);
         if (!d.timestamps.empty() && d.timestamps.back() == bucket) {
           d.states.back() = std::move(merged.states[i]);
         } else {
@@ -652,59 +886,73 @@ Result<std::vector<SeriesData>> Engine::Select(const SelectRequest& req) {
       if (!d.timestamps.empty()) out.push_back(std::move(d));
       continue;
     }
-    d.resolution_ms = 0;
-    Aggregate prev, bucket, sub;
-    Timestamp bucket_start = INT64_MIN, sub_start = INT64_MIN;
+    d.resolution_ms = resolutions_[plan.chosen];
+    for (size_t t = 1; t < g.points.size(); ++t) MergePoints(g.points[t], &tier_points[t]);
+    // Feed the pieces in time order; what lies before `from` only provides the sample
+    // before the range.
+    rollup.Reset(g.kind);
+    Aggregate prev;
     bool have_prev = false;
-    auto emit = [&]() {
-      if (bucket.empty()) return;
-      auto v = Finalize(g.kind, req.fn, bucket, have_prev ? &prev : nullptr);
-      if (v) {
-        d.timestamps.push_back(bucket_start);
-        d.values.push_back(*v);
-        if (req.with_min_max) {
-          d.min.push_back(bucket.min);
-          d.max.push_back(bucket.max);
+    size_t raw_i = 0;
+    std::vector<size_t> point_i(resolutions_.size(), 0);
+    for (const tier::Piece& piece : plan.pieces) {
+      if (piece.tier == 0) {
+        for (; raw_i < merged.ts.size() && merged.ts[raw_i] < piece.to; ++raw_i) {
+          Timestamp t = merged.ts[raw_i];
+          if (t < piece.from) continue;
+          if (t < from) {
+            prev = Aggregate{};
+            prev.Add(g.kind, t, merged.raw[raw_i]);
+            have_prev = true;
+          } else {
+            rollup.AddSample(t, merged.raw[raw_i]);
+          }
         }
-      }
-      prev = bucket;
-      have_prev = true;
-      bucket = Aggregate{};
-    };
-    auto close_sub = [&]() {
-      if (!sub.empty()) bucket.Merge(g.kind, sub);
-      sub = Aggregate{};
-    };
-    for (size_t i = 0; i < merged.ts.size(); ++i) {
-      Timestamp t = merged.ts[i];
-      NumericValue v = merged.raw[i];
-      if (t < from) {  // before the range: only the last one matters, as `prev`
-        prev = Aggregate{};
-        prev.Add(g.kind, t, v);
-        have_prev = true;
         continue;
       }
-      Timestamp b = AlignDown(t, req.step_ms);
-      if (b != bucket_start) {
-        close_sub();
-        emit();
-        bucket_start = b;
-        sub_start = INT64_MIN;
-      }
-      if (base > 0) {
-        Timestamp sb = AlignDown(t, base);
-        if (sb != sub_start) {
-          close_sub();
-          sub_start = sb;
+      if (piece.tier >= g.points.size()) continue;
+      const PointRun& pr = tier_points[piece.tier];
+      size_t level = std::find(plan.ladder_tiers.begin(), plan.ladder_tiers.end(), piece.tier) -
+                     plan.ladder_tiers.begin();
+      size_t& i = point_i[piece.tier];
+      for (; i < pr.starts.size() && pr.starts[i] < piece.to; ++i) {
+        if (pr.starts[i] < piece.from) continue;
+        if (pr.starts[i] < from) {
+          prev = pr.points[i];
+          have_prev = true;
+        } else {
+          rollup.AddPoint(level, pr.starts[i], pr.points[i]);
         }
-        sub.Add(g.kind, t, v);
-      } else {
-        bucket.Add(g.kind, t, v);
       }
     }
-    close_sub();
-    emit();
+    for (size_t t = 1; t < g.points.size(); ++t) tier_points[t] = PointRun{};
+    rollup.Finish();
+    const auto& starts = rollup.starts();
+    const auto& buckets = rollup.outputs();
+    for (size_t k = 0; k < buckets.size(); ++k) {
+      auto v = Finalize(g.kind, req.fn, buckets[k], have_prev ? &prev : nullptr);
+      if (v) {
+        d.timestamps.push_back(starts[k]);
+        d.values.push_back(*v);
+        if (req.with_min_max) {
+          d.min.push_back(buckets[k].min);
+          d.max.push_back(buckets[k].max);
+        }
+      }
+      prev = buckets[k];
+      have_prev = true;
+    }
     if (!d.timestamps.empty()) out.push_back(std::move(d));
+  }
+  return out;
+}
+
+std::vector<tier::BlockExtent> Engine::Extents(const std::vector<BlockPtr>& blocks) const {
+  std::vector<tier::BlockExtent> out;
+  out.reserve(blocks.size());
+  for (const BlockPtr& b : blocks) {
+    const auto& m = b->meta();
+    out.push_back({m.resolution_ms, m.window_start, m.window_end, m.mint, m.precedence});
   }
   return out;
 }
@@ -725,7 +973,7 @@ Result<std::vector<LatestSample>> Engine::Latest(const Matchers& matchers) {
   }
   block::PageCache cache;
   for (const BlockPtr& b : BlocksSnapshot()) {
-    if (b->meta().resolution_ms != 0) continue;
+    
     STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
     for (uint32_t p : pos) {
       Labels labels;
@@ -735,6 +983,25 @@ Result<std::vector<LatestSample>> Engine::Latest(const Matchers& matchers) {
       if (refs.empty()) continue;
       auto it = best.find(labels);
       if (it != best.end() && it->second.ts >= refs.back().maxt) continue;
+      if (b->meta().resolution_ms > 0 && kind != ValueKind::kState) {
+        // A series whose raw data aged out: the last sample of its newest tier point.
+        PointRun pr;
+        STRIX_RETURN_IF_ERROR(ReadTierSeries(*b, p, refs.back().mint, INT64_MAX, &cache, &pr));
+        if (pr.points.empty()) continue;
+        const Aggregate& a = pr.points.back();
+        if (it != best.end() && it->second.ts >= a.last_ts) continue;
+        LatestSample l;
+        l.labels = labels;
+        l.kind = kind;
+        l.ts = a.last_ts;
+        l.value = a.last;
+        if (it == best.end()) {
+          best.emplace(labels, std::move(l));
+        } else {
+          it->second = std::move(l);
+        }
+        continue;
+      }
       Gathered g;
       STRIX_RETURN_IF_ERROR(
           ReadBlockSeries(*b, p, refs.back().mint, refs.back().maxt + 1, &cache, &g));
@@ -774,8 +1041,9 @@ Result<std::vector<SeriesInfo>> Engine::Series(const Matchers& matchers, Timesta
       it->second.last_ts = std::max(it->second.last_ts, hi);
     }
   };
+  // Tier blocks too: a series whose raw data has aged out still exists. (For a tier
+  // chunk, mint and maxt are bucket starts.)
   for (const BlockPtr& b : BlocksSnapshot()) {
-    if (b->meta().resolution_ms != 0) continue;
     if (b->meta().maxt < from || b->meta().mint >= to) continue;
     STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
     for (uint32_t p : pos) {
@@ -842,10 +1110,17 @@ Result<uint64_t> Engine::Delete(const Matchers& matchers, Timestamp from, Timest
     if (b->meta().maxt < from || b->meta().mint >= to) continue;
     STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
     std::vector<block::Tombstone> add;
+    const int64_t res = b->meta().resolution_ms;
     for (uint32_t p : pos) {
-      add.push_back(block::Tombstone{p, from, to});
-      STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
-      affected[e.labels] = true;
+      Labels labels;
+      ValueKind kind;
+      std::vector<block::ChunkRef> refs;
+      STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &labels, &kind, &refs));
+      // A tier point summarises its whole bucket: every point whose bucket overlaps the
+      // range goes (state series keep exact changes in tiers too).
+      Timestamp lo = res > 0 && kind != ValueKind::kState ? AlignDown(from, res) : from;
+      add.push_back(block::Tombstone{p, lo, to});
+      affected[labels] = true;
     }
     if (!add.empty()) STRIX_RETURN_IF_ERROR(b->AddTombstones(add));
   }
@@ -866,6 +1141,7 @@ Status Engine::FlushLocked() {
     WriterLock gate(&append_gate_);
     STRIX_ASSIGN_OR_RETURN(first_segment, wal_->NextSegment());
     frozen = head_.Cut();
+    frozen_min_ = std::min(frozen_min_.load(), head_min_.exchange(INT64_MAX));
   }
   last_flush_ms_ = clock_.NowMillis();
   // Group each series' samples by block window.
@@ -916,6 +1192,7 @@ Status Engine::FlushLocked() {
     STRIX_LOG(kInfo, "storage: flushed head block", "block", done.seq, "window", w, "series",
               done.series, "samples", done.samples);
   }
+  frozen_min_ = INT64_MAX;  // every cut sample is in a block now
   STRIX_RETURN_IF_ERROR(WriteCheckpoint(first_segment));
   WriterLock gate(&append_gate_);  // no append or reader holds a series pointer now
   head_.CollectGarbage(clock_.NowMillis() - 2 * opts_.head_flush_interval_ms);
@@ -952,83 +1229,215 @@ Status Engine::DeleteBlockFiles(const block::Block& b) {
 Status Engine::Compact() {
   MutexLock l(&maint_mu_);
   STRIX_RETURN_IF_ERROR(CompactLocked());
+  STRIX_RETURN_IF_ERROR(BuildTiersLocked());
+  STRIX_RETURN_IF_ERROR(CompactLocked());
   return RetentionLocked();
+}
+
+Status Engine::ReplaceBlocks(const std::vector<BlockPtr>& old, BlockPtr nb) {
+  {
+    WriterLock bl(&blocks_mu_);
+    blocks_.erase(std::remove_if(blocks_.begin(), blocks_.end(),
+                                 [&](const BlockPtr& b) {
+                                   return std::find(old.begin(), old.end(), b) != old.end();
+                                 }),
+                  blocks_.end());
+    blocks_.push_back(std::move(nb));
+  }
+  for (const BlockPtr& b : old) STRIX_RETURN_IF_ERROR(DeleteBlockFiles(*b));
+  return Status::Ok();
 }
 
 Status Engine::CompactLocked() {
   const int64_t now = clock_.NowMillis();
-  // Closed windows merge into one block each; once a whole day is closed (late samples
-  // included: the out-of-order window has passed), its windows merge into one day block,
-  // so long ranges touch few files.
-  constexpr int64_t kDay = 86'400'000;
-  const bool days = kDay % opts_.block_window_ms == 0 && opts_.block_window_ms < kDay;
+  // Closed windows merge into one block each. Once a whole day is closed (late samples
+  // included: the out-of-order window has passed), its blocks merge into one day block,
+  // and coarse tiers (1h) merge closed days further into spans of about 1,440 points a
+  // series, so long ranges touch few files.
   const int64_t grace = std::max(opts_.head_flush_interval_ms, opts_.out_of_order_window_ms);
-  std::map<std::pair<Timestamp, Timestamp>, std::vector<BlockPtr>> groups;  // [start, end)
+  using Key = std::tuple<int64_t, Timestamp, Timestamp>;  // resolution, [start, end)
+  std::map<Key, std::vector<BlockPtr>> groups;
   for (const BlockPtr& b : BlocksSnapshot()) {
-    if (b->meta().resolution_ms != 0) continue;
-    Timestamp day = AlignDown(b->meta().window_start, kDay);
-    if (days && day + kDay + grace <= now) {
-      groups[{day, day + kDay}].push_back(b);
-    } else {
-      groups[{b->meta().window_start, b->meta().window_end}].push_back(b);
+    const auto& m = b->meta();
+    if (std::find(resolutions_.begin(), resolutions_.end(), m.resolution_ms) ==
+        resolutions_.end())
+      continue;  // a tier no longer configured: left as it is
+    const int64_t len = m.window_end - m.window_start;
+    Key key{m.resolution_ms, m.window_start, m.window_end};
+    const int64_t span =
+        m.resolution_ms == 0 ? kDay : std::max(kDay, AlignDown(m.resolution_ms * 1440, kDay));
+    for (int64_t width : {span, kDay}) {
+      Timestamp start = AlignDown(m.window_start, width);
+      if (len < width && width % len == 0 && start + width + grace <= now) {
+        key = Key{m.resolution_ms, start, start + width};
+        break;
+      }
     }
+    groups[key].push_back(b);
   }
-  for (auto& entry : groups) {
-    const Timestamp w = entry.first.first;
-    const Timestamp w_end = entry.first.second;
-    std::vector<BlockPtr>& list = entry.second;
+  for (auto& [key, list] : groups) {
+    const auto& [res, w, w_end] = key;
     bool tombstoned = std::any_of(list.begin(), list.end(),
                                   [](const BlockPtr& b) { return b->has_tombstones(); });
     bool closed = w_end + opts_.head_flush_interval_ms <= now;
     if (!closed || (list.size() < 2 && !tombstoned)) continue;
-    std::map<Labels, Gathered> series;
-    block::PageCache cache;
-    for (const BlockPtr& b : list) {
-      for (uint32_t p = 0; p < b->index().num_series(); ++p) {
-        STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
-        STRIX_RETURN_IF_ERROR(
-            ReadBlockSeries(*b, p, INT64_MIN, INT64_MAX, &cache, &series[e.labels]));
-      }
-    }
-    block::BlockMeta meta;
-    meta.seq = next_seq_++;
-    meta.window_start = w;
-    meta.window_end = w_end;
-    for (const BlockPtr& b : list) {
-      meta.precedence = std::max(meta.precedence, b->meta().precedence);
-      meta.level = std::max(meta.level, b->meta().level + 1);
-      meta.sources.push_back(b->meta().seq);
-    }
-    STRIX_ASSIGN_OR_RETURN(auto writer, block::BlockWriter::Create(env_, blocks_dir_, meta));
-    Run merged;
-    std::vector<std::string> chunks;
-    std::vector<block::ChunkInput> inputs;
-    for (auto& [labels, g] : series) {
-      MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
-      if (merged.ts.empty()) continue;
-      STRIX_RETURN_IF_ERROR(EncodeChunks(g.kind, merged, &chunks, &inputs));
-      STRIX_RETURN_IF_ERROR(writer->AddSeries(labels, g.kind, inputs));
-    }
-    auto done = writer->Finish();
-    if (!done.ok()) {
+    Status st = MergeBlocks(res, w, w_end, list);
+    if (!st.ok()) {
       ++compactions_failed_;
-      return done.status();
+      return st;
     }
-    STRIX_ASSIGN_OR_RETURN(auto nb, block::Block::Open(env_, blocks_dir_, done->seq));
-    {
-      WriterLock bl(&blocks_mu_);
-      blocks_.erase(std::remove_if(blocks_.begin(), blocks_.end(),
-                                   [&](const BlockPtr& b) {
-                                     return std::find(list.begin(), list.end(), b) != list.end();
-                                   }),
-                    blocks_.end());
-      blocks_.push_back(std::move(nb));
-    }
-    for (const BlockPtr& b : list) STRIX_RETURN_IF_ERROR(DeleteBlockFiles(*b));
-    ++compactions_;
-    STRIX_LOG(kInfo, "storage: compacted window", "window", w, "sources", list.size(), "block",
-              done->seq, "samples", done->samples);
   }
+  return Status::Ok();
+}
+
+Status Engine::MergeBlocks(int64_t resolution_ms, Timestamp w, Timestamp w_end,
+                           const std::vector<BlockPtr>& list) {
+  block::BlockMeta meta;
+  meta.seq = next_seq_++;
+  meta.resolution_ms = resolution_ms;
+  meta.window_start = w;
+  meta.window_end = w_end;
+  for (const BlockPtr& b : list) {
+    meta.precedence = std::max(meta.precedence, b->meta().precedence);
+    meta.level = std::max(meta.level, b->meta().level + 1);
+    meta.sources.push_back(b->meta().seq);
+  }
+  STRIX_ASSIGN_OR_RETURN(auto writer, block::BlockWriter::Create(env_, blocks_dir_, meta));
+  block::PageCache cache;
+  Run merged;
+  PointRun points;
+  std::vector<std::string> chunks;
+  std::vector<block::ChunkInput> inputs;
+  STRIX_RETURN_IF_ERROR(ForEachSeries(list, [&](const Labels& labels,
+                                                std::span<const Holder> holders) -> Status {
+    if (cache.size() > kScanCachePages) cache.Clear();
+    Labels l;
+    ValueKind kind;
+    std::vector<block::ChunkRef> refs;
+    STRIX_RETURN_IF_ERROR(holders[0].first->SeriesAt(holders[0].second, &l, &kind, &refs));
+    if (resolution_ms == 0 || kind == ValueKind::kState) {
+      Gathered g;
+      for (const Holder& h : holders)
+        STRIX_RETURN_IF_ERROR(ReadBlockSeries(*h.first, h.second, INT64_MIN, INT64_MAX, &cache, &g));
+      MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
+      if (merged.ts.empty()) return Status::Ok();
+      STRIX_RETURN_IF_ERROR(EncodeChunks(g.kind, merged, &chunks, &inputs));
+      return writer->AddSeries(labels, g.kind, inputs);
+    }
+    std::vector<PointRun> runs;
+    for (const Holder& h : holders) {
+      ValueKind k;
+      STRIX_RETURN_IF_ERROR(h.first->SeriesAt(h.second, &l, &k, &refs));
+      if (k != kind) continue;
+      runs.emplace_back();
+      STRIX_RETURN_IF_ERROR(
+          ReadTierSeries(*h.first, h.second, INT64_MIN, INT64_MAX, &cache, &runs.back()));
+    }
+    MergePoints(runs, &points);
+    if (points.starts.empty()) return Status::Ok();
+    STRIX_RETURN_IF_ERROR(EncodeTierChunks(kind, resolution_ms, points, &chunks, &inputs));
+    return writer->AddSeries(labels, kind, inputs);
+  }));
+  STRIX_ASSIGN_OR_RETURN(block::BlockMeta done, writer->Finish());
+  STRIX_ASSIGN_OR_RETURN(auto nb, block::Block::Open(env_, blocks_dir_, done.seq));
+  STRIX_RETURN_IF_ERROR(ReplaceBlocks(list, std::move(nb)));
+  ++compactions_;
+  STRIX_LOG(kInfo, "storage: compacted window", "resolution_ms", resolution_ms, "window", w,
+            "sources", list.size(), "block", done.seq, "samples", done.samples);
+  return Status::Ok();
+}
+
+Status Engine::BuildTiersLocked() {
+  const Timestamp closed_before = clock_.NowMillis() - opts_.head_flush_interval_ms;
+  for (size_t t = 1; t < resolutions_.size(); ++t) {
+    std::vector<BlockPtr> blocks = BlocksSnapshot();
+    std::vector<tier::BuildUnit> units = tier::PlanTierBuild(
+        Extents(blocks), resolutions_[t - 1], resolutions_[t], TierWindow(t), closed_before);
+    for (const auto& u : units) STRIX_RETURN_IF_ERROR(BuildTierUnit(t, u, blocks));
+  }
+  return Status::Ok();
+}
+
+Status Engine::BuildTierUnit(size_t t, const tier::BuildUnit& unit,
+                             const std::vector<BlockPtr>& blocks) {
+  const int64_t src_res = resolutions_[t - 1];
+  const int64_t res = resolutions_[t];
+  const Timestamp from = unit.window.from, to = unit.window.to;
+  std::vector<BlockPtr> src, replaced;
+  block::BlockMeta meta;
+  for (const BlockPtr& b : blocks) {
+    if (b->meta().resolution_ms != src_res || !Overlaps(b->meta(), from, to)) continue;
+    src.push_back(b);
+    meta.precedence = std::max(meta.precedence, b->meta().precedence);
+  }
+  for (size_t i : unit.replace) {
+    replaced.push_back(blocks[i]);
+    meta.sources.push_back(blocks[i]->meta().seq);
+  }
+  meta.seq = next_seq_++;
+  meta.resolution_ms = res;
+  meta.window_start = from;
+  meta.window_end = to;
+  STRIX_ASSIGN_OR_RETURN(auto writer, block::BlockWriter::Create(env_, blocks_dir_, meta));
+  // Points are built through the whole ladder from raw (or from the tier below, whose
+  // points came through the same ladder), exactly as queries roll raw data up.
+  Rollup rollup(ValueKind::kGauge,
+                std::vector<int64_t>(resolutions_.begin() + 1, resolutions_.begin() + t + 1));
+  block::PageCache cache;
+  Run merged;
+  PointRun points;
+  std::vector<std::string> chunks;
+  std::vector<block::ChunkInput> inputs;
+  STRIX_RETURN_IF_ERROR(ForEachSeries(src, [&](const Labels& labels,
+                                               std::span<const Holder> holders) -> Status {
+    if (cache.size() > kScanCachePages) cache.Clear();
+    Labels l;
+    ValueKind kind;
+    std::vector<block::ChunkRef> refs;
+    STRIX_RETURN_IF_ERROR(holders[0].first->SeriesAt(holders[0].second, &l, &kind, &refs));
+    if (src_res == 0 || kind == ValueKind::kState) {
+      Gathered g;
+      for (const Holder& h : holders)
+        STRIX_RETURN_IF_ERROR(ReadBlockSeries(*h.first, h.second, from, to, &cache, &g));
+      kind = g.kind;
+      MergeRuns(g.runs, kind == ValueKind::kState, &merged);
+      if (merged.ts.empty()) return Status::Ok();
+      if (kind == ValueKind::kState) {  // state series keep their changes in every tier
+        STRIX_RETURN_IF_ERROR(EncodeChunks(kind, merged, &chunks, &inputs));
+        return writer->AddSeries(labels, kind, inputs);
+      }
+      rollup.Reset(kind);
+      for (size_t i = 0; i < merged.ts.size(); ++i) rollup.AddSample(merged.ts[i], merged.raw[i]);
+    } else {
+      std::vector<PointRun> runs;
+      for (const Holder& h : holders) {
+        ValueKind k;
+        STRIX_RETURN_IF_ERROR(h.first->SeriesAt(h.second, &l, &k, &refs));
+        if (k != kind) continue;
+        runs.emplace_back();
+        STRIX_RETURN_IF_ERROR(ReadTierSeries(*h.first, h.second, from, to, &cache, &runs.back()));
+      }
+      MergePoints(runs, &points);
+      if (points.starts.empty()) return Status::Ok();
+      rollup.Reset(kind);
+      for (size_t i = 0; i < points.starts.size(); ++i)
+        rollup.AddPoint(t - 2, points.starts[i], points.points[i]);
+    }
+    rollup.Finish();
+    points.starts = std::move(rollup.starts());
+    points.points = std::move(rollup.outputs());
+    rollup.starts().clear();
+    rollup.outputs().clear();
+    if (points.starts.empty()) return Status::Ok();
+    STRIX_RETURN_IF_ERROR(EncodeTierChunks(kind, res, points, &chunks, &inputs));
+    return writer->AddSeries(labels, kind, inputs);
+  }));
+  STRIX_ASSIGN_OR_RETURN(block::BlockMeta done, writer->Finish());
+  STRIX_ASSIGN_OR_RETURN(auto nb, block::Block::Open(env_, blocks_dir_, done.seq));
+  STRIX_RETURN_IF_ERROR(ReplaceBlocks(replaced, std::move(nb)));
+  ++tier_builds_;
+  STRIX_LOG(kInfo, "storage: built tier window", "tier", opts_.tiers[t].name, "window", from,
+            "end", to, "block", done.seq, "replaced", replaced.size(), "points", done.samples);
   return Status::Ok();
 }
 
@@ -1102,6 +1511,7 @@ void Engine::BackgroundLoop(std::stop_token stop) {
       s = FlushLocked();
     }
     if (s.ok()) s = CompactLocked();
+    if (s.ok()) s = BuildTiersLocked();
     if (s.ok()) s = RetentionLocked();
     if (!s.ok()) {
       STRIX_LOG(kError, "storage: background work failed", "error", s);

@@ -30,7 +30,9 @@ struct Fixture {
     Reopen();
   }
   void Reopen() {
-    if (db) ASSERT_TRUE(db->Close().ok());
+    if (db) {
+      ASSERT_TRUE(db->Close().ok());
+    }
     db.reset();
     auto r = OpenEmbedded(dir.path(), opts, env, clock);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -234,13 +236,16 @@ TEST(Engine, DiskBudgetRemovesTheOldestBlocksFirst) {
     ASSERT_TRUE(f.db->Flush().ok());
     f.clock.Advance(86'400'000);
   }
+  ASSERT_TRUE(f.db->Compact().ok());  // builds the 1m and 1h tiers too
   StorageStats st = f.db->Stats();
   ASSERT_EQ(st.tiers[0].blocks, 3u);
+  ASSERT_EQ(st.tiers[1].blocks, 3u);
   f.opts.disk_budget_bytes = st.disk_bytes - 1;
   f.Reopen();
   ASSERT_TRUE(f.db->Compact().ok());
   st = f.db->Stats();
-  EXPECT_EQ(st.tiers[0].blocks, 2u);
+  EXPECT_EQ(st.tiers[0].blocks, 2u);  // the finest tier's oldest block, and only it
+  EXPECT_EQ(st.tiers[1].blocks, 3u);
   EXPECT_LE(st.disk_bytes, f.opts.disk_budget_bytes);
   EXPECT_GT(st.tiers[0].forecast_days, 0);
   auto d = Raw(*f.db, "cpu");
@@ -297,7 +302,9 @@ TEST(Engine, ConsolidationMatchesHandComputedAverages) {
     ASSERT_TRUE(out.ok());
     ASSERT_EQ((*out)[0].values.size(), 12u);
     for (size_t i = 1; i < 12; ++i) EXPECT_DOUBLE_EQ((*out)[0].values[i], 10.0) << i;
-    if (!flushed) ASSERT_TRUE(f.db->Flush().ok());
+    if (!flushed) {
+      ASSERT_TRUE(f.db->Flush().ok());
+    }
   }
 }
 
@@ -407,7 +414,9 @@ TEST(EngineCrash, AcknowledgedSamplesSurviveACrashAtEverySync) {
         ASSERT_EQ(it->second, v);
       }
       if (pass == 0) first = got;
-      if (pass == 1) ASSERT_EQ(got, first) << "second recovery differs, crash at sync " << k;
+      if (pass == 1) {
+        ASSERT_EQ(got, first) << "second recovery differs, crash at sync " << k;
+      }
       ASSERT_TRUE((*db)->Close().ok());
     }
   }

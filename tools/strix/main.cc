@@ -12,6 +12,7 @@
 #include "core/env.h"
 #include "storage/block/block.h"
 #include "storage/chunk/decoder.h"
+#include "storage/tier/tier_chunk.h"
 #include "storage/wal/dump.h"
 #include "storage/wal/reader.h"
 
@@ -90,6 +91,30 @@ int DumpBlock(const std::string& dir, const std::string& which, bool samples) {
       if (!bytes.ok()) {
         std::fprintf(stderr, "strix dump-block: %s\n", bytes.status().ToString().c_str());
         return 1;
+      }
+      if (m.resolution_ms > 0 && kind != storage::ValueKind::kState) {
+        // A tier chunk: one line per point.
+        storage::ValueKind k;
+        int64_t res;
+        std::vector<storage::Timestamp> starts;
+        std::vector<storage::Aggregate> points;
+        Status st = storage::tier::DecodeTierChunk(*bytes, &k, &res, &starts, &points);
+        if (!st.ok()) {
+          std::fprintf(stderr, "strix dump-block: %s\n", st.ToString().c_str());
+          return 1;
+        }
+        for (size_t i = 0; i < starts.size(); ++i) {
+          const storage::Aggregate& a = points[i];
+          std::printf("    %" PRId64 " count=%" PRIu64 " sum=%.17g min=%.17g max=%.17g first=%.17g@%" PRId64
+                      " last=%.17g@%" PRId64 " increase=%.17g resets=%u wraps=%u\n",
+                      starts[i], a.count, a.sum, a.min, a.max, storage::ToDouble(k, a.first),
+                      a.first_ts, storage::ToDouble(k, a.last), a.last_ts,
+                      k == storage::ValueKind::kDerive ? static_cast<double>(a.increase.i)
+                      : storage::IsIntegerKind(k)     ? static_cast<double>(a.increase.u)
+                                                      : a.increase.f,
+                      a.resets, a.wraps);
+        }
+        continue;
       }
       storage::chunk::Iterator it(*bytes);
       while (it.Next()) {

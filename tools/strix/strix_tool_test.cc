@@ -62,6 +62,36 @@ TEST(StrixTool, VerifyDumpBlockAndDumpWal) {
   EXPECT_NE(w.out.find("type=2"), std::string::npos) << w.out;
 }
 
+TEST(StrixTool, TierBlocksVerifyAndDumpTheirPoints) {
+  testing::TempDir d;
+  {
+    storage::EngineOptions o;
+    o.background_interval_ms = 3'600'000;
+    const int64_t t0 = 1'800'000'000'000;
+    ManualClock clock(t0);
+    auto db = storage::OpenEmbedded(d.path(), o, Env::Default(), clock);
+    ASSERT_TRUE(db.ok());
+    storage::WriteBatch b;
+    b.StartSeries(storage::ValueKind::kCounter64, {{"__name__", "bytes"}});
+    for (int i = 0; i < 6; ++i) b.AddCounter(t0 - 60'000 + i * 10'000, 1000 + i * 100);
+    ASSERT_TRUE((*db)->Append(b).ok());
+    ASSERT_TRUE((*db)->Flush().ok());
+    clock.Advance(3 * 3'600'000);
+    ASSERT_TRUE((*db)->Compact().ok());  // builds the 1m (block 2) and 1h (block 3) tiers
+    ASSERT_TRUE((*db)->Close().ok());
+  }
+  ToolRun v = Tool("verify " + d.path());
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  EXPECT_NE(v.out.find("3 blocks checked, 0 problems"), std::string::npos) << v.out;
+  ToolRun b = Tool("dump-block --samples " + d.path() + " 2");
+  EXPECT_EQ(b.exit_code, 0) << b.out;
+  EXPECT_NE(b.out.find("resolution_ms=60000"), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("1799999940000 count=6 sum=7500 min=1000 max=1500 first=1000@1799999940000 "
+                       "last=1500@1799999990000 increase=500 resets=0 wraps=0"),
+            std::string::npos)
+      << b.out;
+}
+
 TEST(StrixTool, VerifyReportsADamagedBlock) {
   testing::TempDir d;
   Fill(d.path());

@@ -11,6 +11,7 @@
 #include "core/crc32c.h"
 #include "core/log.h"
 #include "storage/chunk/decoder.h"
+#include "storage/tier/tier_chunk.h"
 #include "storage/index/index_writer.h"
 
 namespace strix::storage::block {
@@ -384,6 +385,21 @@ Status Block::Verify() const {
     STRIX_RETURN_IF_ERROR(SeriesAt(pos, &l, &k, &refs));
     for (const ChunkRef& r : refs) {
       STRIX_ASSIGN_OR_RETURN(std::string_view bytes, ChunkBytes(r, &cache));
+      if (meta_.resolution_ms > 0 && k != ValueKind::kState) {  // a tier chunk
+        ValueKind tk;
+        int64_t res;
+        std::vector<Timestamp> starts;
+        std::vector<Aggregate> points;
+        STRIX_RETURN_IF_ERROR(tier::DecodeTierChunk(bytes, &tk, &res, &starts, &points)
+                                  .WithContext(path() + " series " + l.ToString()));
+        if (tk != k || res != meta_.resolution_ms)
+          return Corrupt(path(), "tier chunk kind or resolution differs from the block's", r.page);
+        if (starts.front() != r.mint || starts.back() != r.maxt)
+          return Corrupt(path(), "chunk time range differs from its reference", r.page);
+        samples += points.size();
+        ++chunks;
+        continue;
+      }
       chunk::BatchDecoder d;
       STRIX_RETURN_IF_ERROR(d.Init(bytes).WithContext(path() + " series " + l.ToString()));
       Timestamp ts[256];

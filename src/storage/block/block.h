@@ -108,6 +108,10 @@ class PageCache {
     *fresh = inserted;
     return &it->second;
   }
+  // Pages held; Clear() drops them (chunk bytes returned earlier become invalid). Long
+  // scans (compaction, tier builds) clear between series to bound memory.
+  size_t size() const { return pages_.size(); }
+  void Clear() { pages_.clear(); }
 
  private:
   std::map<std::pair<uint64_t, uint32_t>, std::string> pages_;

@@ -207,7 +207,9 @@ TEST(Block, CrashBeforePublishLeavesNoBlock) {
       EXPECT_TRUE((*b)->Verify().ok());
     } else {
       // Either absent, or (if the rename reached disk) complete and valid.
-      if (b.ok()) EXPECT_TRUE((*b)->Verify().ok());
+      if (b.ok()) {
+        EXPECT_TRUE((*b)->Verify().ok());
+      }
     }
   }
 }

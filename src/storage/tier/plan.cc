@@ -203,7 +203,15 @@ SelectPlan PlanSelect(std::span<const int64_t> resolutions, std::span<const Bloc
       fresh.push_back({b.window_start, b.window_end});
     }
     // Only whole points inside the range: the raw path never sees samples past `to`.
-    const Interval usable{AlignUp(read_from, resolutions[t]), AlignDown(to, resolutions[t])};
+    // But when no raw data is left for a range ending inside a bucket (it aged out), the
+    // point holding `to` serves it whole rather than leaving the last bucket empty.
+    Timestamp end = AlignDown(to, resolutions[t]);
+    if (end < to && head_min >= to &&
+        std::none_of(blocks.begin(), blocks.end(), [&](const BlockExtent& b) {
+          return b.resolution_ms == 0 && Overlaps(b, end, to);
+        }))
+      end = to;
+    const Interval usable{AlignUp(read_from, resolutions[t]), end};
     fresh = Intersect(Normalize(std::move(fresh)), {usable});
     for (const auto& iv : Intersect(rest, fresh)) plan.pieces.push_back({iv.from, iv.to, t});
     rest = Subtract(rest, fresh);

@@ -112,6 +112,9 @@ TEST(PlanSelect, OldRangesUseTheTierThatStillHasThem) {
   EXPECT_EQ(plan.ladder, (std::vector<int64_t>{kMin, kHour}));
   EXPECT_EQ(plan.ladder_tiers, (std::vector<size_t>{1, 2}));
   EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kDay - kHour, 9 * kDay, 2}, {9 * kDay, 10 * kDay, 0}}));
+  // A range ending inside a bucket where no raw data is left: the whole point serves.
+  plan = PlanSelect(kRes, blocks, INT64_MAX, kHour, kDay, kDay - kHour, 5 * kDay + 30 * kMin);
+  EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kDay - kHour, 5 * kDay + 30 * kMin, 2}}));
   // Step 5m: the 1m tier.
   plan = PlanSelect(kRes, blocks, INT64_MAX, 5 * kMin, kDay, kDay - 15 * kMin, 10 * kDay);
   EXPECT_EQ(plan.chosen, 1u);
