@@ -129,6 +129,37 @@ void Aggregate::Add(ValueKind kind, Timestamp ts, NumericValue v) {
   ++count;
 }
 
+void Aggregate::AddBasic(ValueKind kind, Timestamp ts, NumericValue v) {
+  double d = ToDouble(kind, v);
+  if (count == 0) {
+    first_ts = ts;
+    first = v;
+    min = max = d;
+    sum = d;
+  } else {
+    sum += d;
+    min = std::min(min, d);
+    max = std::max(max, d);
+  }
+  last_ts = ts;
+  last = v;
+  ++count;
+}
+
+void Aggregate::MergeBasic(const Aggregate& later) {
+  if (later.count == 0) return;
+  if (count == 0) {
+    *this = later;
+    return;
+  }
+  count += later.count;
+  sum += later.sum;
+  min = std::min(min, later.min);
+  max = std::max(max, later.max);
+  last_ts = later.last_ts;
+  last = later.last;
+}
+
 void Aggregate::Merge(ValueKind kind, const Aggregate& later) {
   if (later.count == 0) return;
   if (count == 0) {

@@ -88,6 +88,11 @@ struct Aggregate {
   bool empty() const { return count == 0; }
   void Add(ValueKind kind, Timestamp ts, NumericValue v);
   void Merge(ValueKind kind, const Aggregate& later);
+  // The same for count, sum, min, max, first and last only (increase, coverage, resets
+  // and wraps are left alone): enough for avg, sum, count, min and max, and cheaper.
+  // Those fields come out bit-identical to Add and Merge.
+  void AddBasic(ValueKind kind, Timestamp ts, NumericValue v);
+  void MergeBasic(const Aggregate& later);
 };
 
 // The value of `fn` for `bucket`, given the previous non-empty aggregate of the same

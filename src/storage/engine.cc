@@ -153,6 +153,21 @@ void MergePoints(std::vector<PointRun>& runs, PointRun* out) {
     return a.starts.front() != b.starts.front() ? a.starts.front() < b.starts.front()
                                                 : a.precedence < b.precedence;
   });
+  bool disjoint = true;
+  size_t total = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    total += runs[i].starts.size();
+    if (i > 0 && runs[i].starts.front() <= runs[i - 1].starts.back()) disjoint = false;
+  }
+  if (disjoint) {  // the usual case: blocks of one tier hold disjoint windows
+    out->starts.reserve(total);
+    out->points.reserve(total);
+    for (const auto& r : runs) {
+      out->starts.insert(out->starts.end(), r.starts.begin(), r.starts.end());
+      out->points.insert(out->points.end(), r.points.begin(), r.points.end());
+    }
+    return;
+  }
   struct Item {
     Timestamp start;
     uint64_t prec;
@@ -285,16 +300,25 @@ class Engine final : public Storage {
     Labels labels;
     ValueKind kind;
     std::vector<Run> runs;
-    // Tier points by tier index (consolidated queries only).
-    std::vector<std::vector<PointRun>> points;
+    // Consolidated queries: where the series' tier points are, read when it is rolled up.
+    struct TierSource {
+      const block::Block* block;
+      uint32_t pos;
+      size_t piece;  // index into the plan's pieces
+      std::vector<block::ChunkRef> refs;
+    };
+    std::vector<TierSource> tier_sources;
   };
   Status Gather(const std::vector<BlockPtr>& blocks, const Matchers& matchers, Timestamp from,
                 Timestamp to, std::map<Labels, Gathered>* out);
   Status ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
                          block::PageCache* cache, Gathered* g);
   // Points with bucket starts in [from, to) of a numeric series of a tier block.
+  // `fields`: tier::kField* to decode; `refs`: the series' chunk refs if already read.
   Status ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
-                        block::PageCache* cache, PointRun* out);
+                        block::PageCache* cache, PointRun* out,
+                        uint32_t fields = tier::kAllFields,
+                        const std::vector<block::ChunkRef>* refs = nullptr);
   Result<std::vector<SeriesData>> SelectConsolidated(const SelectRequest& req);
 
   // The oldest timestamp in the head, or of head data being flushed (INT64_MAX: none).
@@ -718,27 +742,35 @@ Status Engine::ReadBlockSeries(const block::Block& b, uint32_t pos, Timestamp fr
 }
 
 Status Engine::ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
-                              block::PageCache* cache, PointRun* out) {
-  Labels labels;
-  ValueKind kind;
-  std::vector<block::ChunkRef> refs;
-  STRIX_RETURN_IF_ERROR(b.SeriesAt(pos, &labels, &kind, &refs));
+                              block::PageCache* cache, PointRun* out, uint32_t fields,
+                              const std::vector<block::ChunkRef>* refs) {
+  std::vector<block::ChunkRef> own;
+  if (refs == nullptr) {
+    Labels labels;
+    ValueKind kind;
+    STRIX_RETURN_IF_ERROR(b.SeriesAt(pos, &labels, &kind, &own));
+    refs = &own;
+  }
   std::vector<block::Tombstone> tomb = b.TombstonesOf(pos);
   out->precedence = b.meta().precedence;
   thread_local std::vector<Timestamp> starts;
   thread_local std::vector<Aggregate> points;
-  for (const auto& r : refs) {
+  for (const auto& r : *refs) {
     if (r.maxt < from || r.mint >= to) continue;
     STRIX_ASSIGN_OR_RETURN(std::string_view bytes, b.ChunkBytes(r, cache));
     ValueKind k;
     int64_t res;
-    STRIX_RETURN_IF_ERROR(tier::DecodeTierChunk(bytes, &k, &res, &starts, &points)
-                              .WithContext(b.path() + " series " + labels.ToString()));
-    if (k != kind || res != b.meta().resolution_ms)
-      return Status::Corruption("tier chunk kind or resolution differs from its block's",
-                              b.path() + " series " + labels.ToString());
-    for (size_t i = 0; i < starts.size(); ++i) {
-      if (starts[i] < from || starts[i] >= to) continue;
+    STRIX_RETURN_IF_ERROR(
+        tier::DecodeTierChunk(bytes, &k, &res, &starts, &points, fields)
+            .WithContext(b.path() + " series position " + std::to_string(pos)));
+    if (res != b.meta().resolution_ms)
+      return Status::Corruption("tier chunk resolution differs from its block's",
+                                b.path() + " series position " + std::to_string(pos));
+    size_t lo = std::lower_bound(starts.begin(), starts.end(), from) - starts.begin();
+    size_t hi = std::lower_bound(starts.begin() + lo, starts.end(), to) - starts.begin();
+    out->starts.reserve(out->starts.size() + (hi - lo));
+    out->points.reserve(out->points.size() + (hi - lo));
+    for (size_t i = lo; i < hi; ++i) {
       bool dead = false;
       for (const auto& t : tomb) dead |= starts[i] >= t.from && starts[i] < t.to;
       if (dead) continue;
@@ -823,9 +855,44 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
   const std::vector<BlockPtr> blocks = BlocksSnapshot();
   const tier::SelectPlan plan = tier::PlanSelect(resolutions_, Extents(blocks), HeadMin(), step,
                                                  from, read_from, req.to);
+  // Only the tier point fields the function needs are decoded.
+  uint32_t fields = tier::kFieldCount;
+  switch (req.fn) {
+    case Consolidation::kAvg:
+    case Consolidation::kSum:
+      fields |= tier::kFieldSum;
+      break;
+    case Consolidation::kMin:
+      fields |= tier::kFieldMin;
+      break;
+    case Consolidation::kMax:
+      fields |= tier::kFieldMax;
+      break;
+    case Consolidation::kFirst:
+      fields |= tier::kFieldFirst;
+      break;
+    case Consolidation::kLast:
+      fields |= tier::kFieldLast;
+      break;
+    case Consolidation::kCount:
+      break;
+    case Consolidation::kRate:
+    case Consolidation::kIncrease:
+      fields |= tier::kFieldFirst | tier::kFieldLast | tier::kFieldIncrease;
+      break;
+  }
+  if (req.with_min_max) fields |= tier::kFieldMin | tier::kFieldMax;
+  // These functions need no increase or coverage: the cheaper rollup.
+  const bool basic = req.fn == Consolidation::kAvg || req.fn == Consolidation::kSum ||
+                     req.fn == Consolidation::kCount || req.fn == Consolidation::kMin ||
+                     req.fn == Consolidation::kMax;
   std::map<Labels, Gathered> gathered;
   block::PageCache cache;
-  for (const tier::Piece& piece : plan.pieces) {
+  Labels labels;
+  ValueKind kind;
+  std::vector<block::ChunkRef> refs;
+  for (size_t piece_index = 0; piece_index < plan.pieces.size(); ++piece_index) {
+    const tier::Piece& piece = plan.pieces[piece_index];
     if (piece.tier == 0) {
       STRIX_RETURN_IF_ERROR(Gather(blocks, req.matchers, piece.from, piece.to, &gathered));
       continue;
@@ -835,15 +902,11 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
       if (!Overlaps(b->meta(), piece.from, piece.to)) continue;
       STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(req.matchers));
       for (uint32_t p : pos) {
-        STRIX_ASSIGN_OR_RETURN(index::IndexSeriesEntry e, b->index().Series(p));
-        Labels l;
-        ValueKind kind;
-        std::vector<block::ChunkRef> refs;
-        STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &l, &kind, &refs));
-        auto [it, inserted] = gathered.try_emplace(e.labels);
+        STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &labels, &kind, &refs));
+        auto [it, inserted] = gathered.try_emplace(labels);
         Gathered& g = it->second;
         if (inserted) {
-          g.labels = e.labels;
+          g.labels = labels;
           g.kind = kind;
         }
         if (g.kind != kind) continue;  // a kind conflict across blocks: keep the first
@@ -851,10 +914,8 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
           STRIX_RETURN_IF_ERROR(ReadBlockSeries(*b, p, piece.from, piece.to, &cache, &g));
           continue;
         }
-        if (g.points.size() < resolutions_.size()) g.points.resize(resolutions_.size());
-        PointRun run;
-        STRIX_RETURN_IF_ERROR(ReadTierSeries(*b, p, piece.from, piece.to, &cache, &run));
-        if (!run.starts.empty()) g.points[piece.tier].push_back(std::move(run));
+        g.tier_sources.push_back({b.get(), p, piece_index, std::move(refs)});
+        refs = {};
       }
     }
   }
@@ -864,8 +925,9 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
 
   std::vector<SeriesData> out;
   Run merged;
-  std::vector<PointRun> tier_points(resolutions_.size());
   Rollup rollup(ValueKind::kGauge, plan.ladder);
+  std::vector<Timestamp> starts;
+  std::vector<Aggregate> points;
   for (auto& [labels, g] : gathered) {
     const bool state = g.kind == ValueKind::kState;
     MergeRuns(g.runs, state, &merged);
@@ -887,15 +949,21 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
       continue;
     }
     d.resolution_ms = resolutions_[plan.chosen];
-    for (size_t t = 1; t < g.points.size(); ++t) MergePoints(g.points[t], &tier_points[t]);
-    // Feed the pieces in time order; what lies before `from` only provides the sample
-    // before the range.
-    rollup.Reset(g.kind);
+    // Tier sources in piece order, and within a piece by window (a tier's blocks hold
+    // disjoint windows).
+    auto& srcs = g.tier_sources;
+    std::sort(srcs.begin(), srcs.end(), [](const auto& x, const auto& y) {
+      return x.piece != y.piece ? x.piece < y.piece
+                                : x.block->meta().window_start < y.block->meta().window_start;
+    });
+    // Feed the pieces in time order, points straight from the decoded chunks; what lies
+    // before `from` only provides the sample before the range.
+    rollup.Reset(g.kind, basic);
     Aggregate prev;
     bool have_prev = false;
-    size_t raw_i = 0;
-    std::vector<size_t> point_i(resolutions_.size(), 0);
-    for (const tier::Piece& piece : plan.pieces) {
+    size_t raw_i = 0, src_i = 0;
+    for (size_t pi = 0; pi < plan.pieces.size(); ++pi) {
+      const tier::Piece& piece = plan.pieces[pi];
       if (piece.tier == 0) {
         for (; raw_i < merged.ts.size() && merged.ts[raw_i] < piece.to; ++raw_i) {
           Timestamp t = merged.ts[raw_i];
@@ -910,29 +978,67 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
         }
         continue;
       }
-      if (piece.tier >= g.points.size()) continue;
-      const PointRun& pr = tier_points[piece.tier];
-      size_t level = std::find(plan.ladder_tiers.begin(), plan.ladder_tiers.end(), piece.tier) -
-                     plan.ladder_tiers.begin();
-      size_t& i = point_i[piece.tier];
-      for (; i < pr.starts.size() && pr.starts[i] < piece.to; ++i) {
-        if (pr.starts[i] < piece.from) continue;
-        if (pr.starts[i] < from) {
-          prev = pr.points[i];
+      const size_t level =
+          std::find(plan.ladder_tiers.begin(), plan.ladder_tiers.end(), piece.tier) -
+          plan.ladder_tiers.begin();
+      auto feed = [&](Timestamp start, const Aggregate& a) {
+        if (start < from) {
+          prev = a;
           have_prev = true;
         } else {
-          rollup.AddPoint(level, pr.starts[i], pr.points[i]);
+          rollup.AddPoint(level, start, a);
+        }
+      };
+      size_t first = src_i;
+      while (src_i < srcs.size() && srcs[src_i].piece == pi) ++src_i;
+      bool disjoint = true;
+      for (size_t k = first + 1; k < src_i; ++k)
+        disjoint &= srcs[k].block->meta().window_start >= srcs[k - 1].block->meta().window_end;
+      if (!disjoint) {  // overlapping tier blocks (a rebuild in flight): merge them
+        std::vector<PointRun> runs;
+        for (size_t k = first; k < src_i; ++k) {
+          runs.emplace_back();
+          STRIX_RETURN_IF_ERROR(ReadTierSeries(*srcs[k].block, srcs[k].pos, piece.from,
+                                               piece.to, &cache, &runs.back(), fields,
+                                               &srcs[k].refs));
+        }
+        PointRun mp;
+        MergePoints(runs, &mp);
+        for (size_t i = 0; i < mp.starts.size(); ++i) feed(mp.starts[i], mp.points[i]);
+        continue;
+      }
+      for (size_t k = first; k < src_i; ++k) {
+        const auto& src = srcs[k];
+        const std::vector<block::Tombstone> tomb = src.block->TombstonesOf(src.pos);
+        for (const auto& r : src.refs) {
+          if (r.maxt < piece.from || r.mint >= piece.to) continue;
+          STRIX_ASSIGN_OR_RETURN(std::string_view bytes, src.block->ChunkBytes(r, &cache));
+          ValueKind k2;
+          int64_t res;
+          STRIX_RETURN_IF_ERROR(
+              tier::DecodeTierChunk(bytes, &k2, &res, &starts, &points, fields)
+                  .WithContext(src.block->path() + " series " + labels.ToString()));
+          if (k2 != g.kind || res != resolutions_[piece.tier])
+            return Status::Corruption("tier chunk kind or resolution differs from its block's",
+                                      src.block->path() + " series " + labels.ToString());
+          size_t lo = std::lower_bound(starts.begin(), starts.end(), piece.from) - starts.begin();
+          for (size_t i = lo; i < starts.size() && starts[i] < piece.to; ++i) {
+            bool dead = false;
+            for (const auto& t : tomb) dead |= starts[i] >= t.from && starts[i] < t.to;
+            if (!dead) feed(starts[i], points[i]);
+          }
         }
       }
     }
-    for (size_t t = 1; t < g.points.size(); ++t) tier_points[t] = PointRun{};
     rollup.Finish();
-    const auto& starts = rollup.starts();
+    const auto& bucket_starts = rollup.starts();
     const auto& buckets = rollup.outputs();
+    d.timestamps.reserve(buckets.size());
+    d.values.reserve(buckets.size());
     for (size_t k = 0; k < buckets.size(); ++k) {
       auto v = Finalize(g.kind, req.fn, buckets[k], have_prev ? &prev : nullptr);
       if (v) {
-        d.timestamps.push_back(starts[k]);
+        d.timestamps.push_back(bucket_starts[k]);
         d.values.push_back(*v);
         if (req.with_min_max) {
           d.min.push_back(buckets[k].min);

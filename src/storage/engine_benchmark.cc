@@ -253,11 +253,14 @@ void BM_SelectAvg5m1000Series1Day(benchmark::State& state) {
   r.step_ms = 300'000;
   r.fn = Consolidation::kAvg;
   size_t series = 0;
+  int64_t resolution = -1;
   for (auto _ : state) {
     auto out = (*db)->Select(r);
     series = out.ok() ? out->size() : 0;
+    resolution = series > 0 ? (*out)[0].resolution_ms : -1;
   }
   state.counters["series"] = static_cast<double>(series);
+  state.counters["resolution_ms"] = static_cast<double>(resolution);
 }
 BENCHMARK(BM_SelectAvg5m1000Series1Day)->Unit(benchmark::kMillisecond);
 

@@ -17,8 +17,9 @@ Rollup::Rollup(ValueKind kind, std::vector<int64_t> widths)
   open_start_.resize(widths_.size());
 }
 
-void Rollup::Reset(ValueKind kind) {
+void Rollup::Reset(ValueKind kind, bool basic) {
   kind_ = kind;
+  basic_ = basic;
   for (auto& a : open_) a = Aggregate{};
   starts_.clear();
   outputs_.clear();
@@ -40,6 +41,8 @@ void Rollup::Feed(size_t level, Timestamp start, const Aggregate& a) {
   open_start_[level] = b;
   if (open_[level].empty()) {
     open_[level] = a;
+  } else if (basic_) {
+    open_[level].MergeBasic(a);
   } else {
     open_[level].Merge(kind_, a);
   }
@@ -49,7 +52,11 @@ void Rollup::AddSample(Timestamp ts, NumericValue v) {
   Timestamp b = AlignDown(ts, widths_[0]);
   if (!open_[0].empty() && open_start_[0] != b) Close(0);
   open_start_[0] = b;
-  open_[0].Add(kind_, ts, v);
+  if (basic_) {
+    open_[0].AddBasic(kind_, ts, v);
+  } else {
+    open_[0].Add(kind_, ts, v);
+  }
 }
 
 void Rollup::AddPoint(size_t level, Timestamp start, const Aggregate& a) {

@@ -28,8 +28,10 @@ class Rollup {
   // `widths`: strictly increasing, each a multiple of the previous, at least one.
   Rollup(ValueKind kind, std::vector<int64_t> widths);
 
-  // Starts over for another series (the ladder stays).
-  void Reset(ValueKind kind);
+  // Starts over for another series (the ladder stays). `basic`: keep only count, sum,
+  // min, max, first and last (Aggregate::AddBasic/MergeBasic), enough for avg, sum,
+  // count, min and max; those fields are the same either way.
+  void Reset(ValueKind kind, bool basic = false);
 
   // A raw sample; timestamps strictly increasing.
   void AddSample(Timestamp ts, NumericValue v);
@@ -53,6 +55,7 @@ class Rollup {
   }
 
   ValueKind kind_;
+  bool basic_ = false;
   std::vector<int64_t> widths_;
   std::vector<Aggregate> open_;
   std::vector<Timestamp> open_start_;

@@ -298,8 +298,40 @@ Status EncodeTierChunk(ValueKind kind, int64_t resolution_ms,
   return Status::Ok();
 }
 
+namespace {
+
+uint32_t FieldBit(Field f) {
+  switch (f) {
+    case Field::kCount:
+      return kFieldCount;
+    case Field::kFirstOffset:
+    case Field::kFirst:
+      return kFieldFirst;
+    case Field::kLastOffset:
+    case Field::kLast:
+      return kFieldLast;
+    case Field::kSum:
+      return kFieldSum;
+    case Field::kMin:
+      return kFieldMin;
+    case Field::kMax:
+      return kFieldMax;
+    case Field::kIncrease:
+      return kFieldIncrease;
+    case Field::kResets:
+    case Field::kWraps:
+      return kFieldResetsWraps;
+  }
+  return 0;
+}
+
+}  // namespace
+
 Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolution_ms,
-                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points) {
+                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points,
+                       uint32_t fields) {
+  fields |= kFieldCount;
+  if (fields & (kFieldMin | kFieldMax)) fields |= kFieldFirst | kFieldLast;
   std::string_view in = bytes;
   if (in.size() < 3) return Corrupt("truncated header");
   if (static_cast<uint8_t>(in[0]) != kTierChunkMagic) return Corrupt("bad magic");
@@ -317,11 +349,18 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
   const auto width = static_cast<int64_t>(res);
 
   const ColumnSet cols = ColumnsFor(k);
-  std::vector<Timestamp> starts;
-  std::vector<Timestamp> ts;
-  std::vector<NumericValue> values;
-  std::vector<NumericValue> parts;
-  std::vector<Aggregate> pts;
+  // Scratch reused across calls on this thread (queries decode thousands of chunks);
+  // the results are swapped into the caller's vectors, whose old buffers come back here.
+  thread_local std::vector<Timestamp> starts;
+  thread_local std::vector<Timestamp> ts;
+  thread_local std::vector<NumericValue> values;
+  thread_local std::vector<NumericValue> parts;
+  thread_local std::vector<Aggregate> pts;
+  starts.clear();
+  ts.clear();
+  values.clear();
+  parts.clear();
+  pts.clear();
   for (size_t c = 0; c < cols.n; ++c) {
     const Column& col = cols.cols[c];
     if (in.empty()) return Corrupt("truncated column", col.name);
@@ -330,6 +369,13 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
     if (mode != kModePlain && !(mode == kModeSplit && IsFloatColumn(col)) &&
         !(mode == kModeRelative && HasReference(col.field)))
       return Corrupt("bad column mode", col.name);
+    if ((FieldBit(col.field) & fields) == 0) {  // not wanted: step over its chunk(s)
+      for (int part = 0; part < (mode == kModeSplit ? 2 : 1); ++part) {
+        std::string_view body;
+        if (!GetLengthPrefixed(&in, &body)) return Corrupt("truncated column", col.name);
+      }
+      continue;
+    }
     // Plain: one chunk of the column's kind. Split: a gauge chunk of approximations,
     // then a counter64 chunk of residuals added to their bits. Relative: a counter64
     // chunk of residuals added to the reference's bits.
@@ -358,7 +404,7 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
         for (uint32_t i = 0; i < n; ++i)
           if (AlignDown(ts[i], width) != ts[i])
             return Corrupt("bucket start not a multiple of the resolution", col.name);
-        starts = ts;
+        starts.assign(ts.begin(), ts.end());
         pts.resize(n);
       } else if (ts != starts) {
         return Corrupt("column timestamps differ from the bucket starts", col.name);
@@ -388,8 +434,8 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
   }
   *kind = k;
   *resolution_ms = width;
-  *bucket_starts = std::move(starts);
-  *points = std::move(pts);
+  bucket_starts->swap(starts);
+  points->swap(pts);
   return Status::Ok();
 }
 

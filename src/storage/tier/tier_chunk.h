@@ -52,9 +52,24 @@ Status EncodeTierChunk(ValueKind kind, int64_t resolution_ms,
                        std::span<const Timestamp> bucket_starts, std::span<const Aggregate> points,
                        std::string* out);
 
-// Decodes a whole tier chunk, replacing the contents of *bucket_starts and *points. On
-// error (Corruption) the outputs are left unchanged.
+// Which fields to decode (a query for avg needs count and sum only). The count is always
+// decoded; first_ts goes with first and last_ts with last; min and max also decode first
+// and last (they may be stored relative to them). Fields not decoded are left zero.
+inline constexpr uint32_t kFieldCount = 1u << 0;
+inline constexpr uint32_t kFieldSum = 1u << 1;
+inline constexpr uint32_t kFieldMin = 1u << 2;
+inline constexpr uint32_t kFieldMax = 1u << 3;
+inline constexpr uint32_t kFieldFirst = 1u << 4;
+inline constexpr uint32_t kFieldLast = 1u << 5;
+inline constexpr uint32_t kFieldIncrease = 1u << 6;
+inline constexpr uint32_t kFieldResetsWraps = 1u << 7;
+inline constexpr uint32_t kAllFields = 0xff;
+
+// Decodes a tier chunk, replacing the contents of *bucket_starts and *points. Every
+// column's framing is checked; the columns selected by `fields` are decoded and checked.
+// On error (Corruption) the outputs are left unchanged.
 Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolution_ms,
-                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points);
+                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points,
+                       uint32_t fields = kAllFields);
 
 }  // namespace strix::storage::tier

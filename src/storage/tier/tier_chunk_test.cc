@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -190,6 +192,45 @@ TEST(TierChunk, RandomAggregatesOfEveryKindRoundTripExactly) {
     for (uint64_t seed = 1; seed <= 12; ++seed) {
       SCOPED_TRACE(::testing::Message() << ValueKindName(kind) << " seed " << seed);
       ExpectRoundTrip(RandomPoints(kind, seed));
+    }
+  }
+}
+
+TEST(TierChunk, DecodingSelectedFieldsGivesThoseFieldsExactly) {
+  for (ValueKind kind : kNumericKinds) {
+    const Points p = RandomPoints(kind, 5);
+    const std::string bytes = MustEncode(p);
+    for (uint32_t fields : {kFieldSum, kFieldMin | kFieldMax, kFieldFirst | kFieldLast,
+                            kFieldIncrease, kFieldResetsWraps}) {
+      SCOPED_TRACE(::testing::Message() << ValueKindName(kind) << " fields " << fields);
+      ValueKind k;
+      int64_t res;
+      std::vector<Timestamp> starts;
+      std::vector<Aggregate> aggs;
+      ASSERT_TRUE(DecodeTierChunk(bytes, &k, &res, &starts, &aggs, fields).ok());
+      ASSERT_EQ(starts, p.starts);
+      for (size_t i = 0; i < aggs.size(); ++i) {
+        const Aggregate& a = aggs[i];
+        const Aggregate& w = p.aggs[i];
+        ASSERT_EQ(a.count, w.count);
+        if (fields & kFieldSum) ASSERT_EQ(std::bit_cast<uint64_t>(a.sum), std::bit_cast<uint64_t>(w.sum));
+        if (fields & kFieldMin) ASSERT_EQ(std::bit_cast<uint64_t>(a.min), std::bit_cast<uint64_t>(w.min));
+        if (fields & kFieldMax) ASSERT_EQ(std::bit_cast<uint64_t>(a.max), std::bit_cast<uint64_t>(w.max));
+        if (fields & kFieldFirst) {
+          ASSERT_EQ(a.first.u, w.first.u);
+          ASSERT_EQ(a.first_ts, w.first_ts);
+        }
+        if (fields & kFieldLast) {
+          ASSERT_EQ(a.last.u, w.last.u);
+          ASSERT_EQ(a.last_ts, w.last_ts);
+        }
+        if (fields & kFieldIncrease) ASSERT_EQ(a.increase.u, w.increase.u);
+        if (fields & kFieldResetsWraps) {
+          ASSERT_EQ(a.resets, w.resets);
+          ASSERT_EQ(a.wraps, w.wraps);
+        }
+        if (!(fields & kFieldSum)) ASSERT_EQ(a.sum, 0);  // not decoded
+      }
     }
   }
 }
