@@ -142,9 +142,9 @@ struct PointRun {
 void MergePoints(std::vector<PointRun>& runs, PointRun* out) {
   out->starts.clear();
   out->points.clear();
-  runs.erase(std::remove_if(runs.begin(), runs.end(),
-                            [](const PointRun& r) { return r.starts.empty(); }),
-             runs.end());
+  runs.erase(
+      std::remove_if(runs.begin(), runs.end(), [](const PointRun& r) { return r.starts.empty(); }),
+      runs.end());
   if (runs.size() == 1) {
     *out = std::move(runs[0]);
     return;
@@ -200,8 +200,8 @@ Status EncodeTierChunks(ValueKind kind, int64_t resolution_ms, const PointRun& r
         kind, resolution_ms, std::span<const Timestamp>(r.starts.data() + start, n),
         std::span<const Aggregate>(r.points.data() + start, n), &bytes));
     chunks->push_back(std::move(bytes));
-    inputs->push_back(block::ChunkInput{r.starts[start], r.starts[start + n - 1],
-                                        static_cast<uint32_t>(n), {}});
+    inputs->push_back(
+        block::ChunkInput{r.starts[start], r.starts[start + n - 1], static_cast<uint32_t>(n), {}});
   }
   for (size_t i = 0; i < chunks->size(); ++i) (*inputs)[i].bytes = (*chunks)[i];
   return Status::Ok();
@@ -316,8 +316,7 @@ class Engine final : public Storage {
   // Points with bucket starts in [from, to) of a numeric series of a tier block.
   // `fields`: tier::kField* to decode; `refs`: the series' chunk refs if already read.
   Status ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp from, Timestamp to,
-                        block::PageCache* cache, PointRun* out,
-                        uint32_t fields = tier::kAllFields,
+                        block::PageCache* cache, PointRun* out, uint32_t fields = tier::kAllFields,
                         const std::vector<block::ChunkRef>* refs = nullptr);
   Result<std::vector<SeriesData>> SelectConsolidated(const SelectRequest& req);
 
@@ -760,9 +759,8 @@ Status Engine::ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp fro
     STRIX_ASSIGN_OR_RETURN(std::string_view bytes, b.ChunkBytes(r, cache));
     ValueKind k;
     int64_t res;
-    STRIX_RETURN_IF_ERROR(
-        tier::DecodeTierChunk(bytes, &k, &res, &starts, &points, fields)
-            .WithContext(b.path() + " series position " + std::to_string(pos)));
+    STRIX_RETURN_IF_ERROR(tier::DecodeTierChunk(bytes, &k, &res, &starts, &points, fields)
+                              .WithContext(b.path() + " series position " + std::to_string(pos)));
     if (res != b.meta().resolution_ms)
       return Status::Corruption("tier chunk resolution differs from its block's",
                                 b.path() + " series position " + std::to_string(pos));
@@ -781,8 +779,8 @@ Status Engine::ReadTierSeries(const block::Block& b, uint32_t pos, Timestamp fro
   return Status::Ok();
 }
 
-Status Engine::Gather(const std::vector<BlockPtr>& blocks, const Matchers& matchers,
-                      Timestamp from, Timestamp to, std::map<Labels, Gathered>* out) {
+Status Engine::Gather(const std::vector<BlockPtr>& blocks, const Matchers& matchers, Timestamp from,
+                      Timestamp to, std::map<Labels, Gathered>* out) {
   block::PageCache cache;
   for (const BlockPtr& b : blocks) {
     if (b->meta().resolution_ms != 0) continue;
@@ -853,8 +851,8 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
   const Timestamp read_from = from - back;
 
   const std::vector<BlockPtr> blocks = BlocksSnapshot();
-  const tier::SelectPlan plan = tier::PlanSelect(resolutions_, Extents(blocks), HeadMin(), step,
-                                                 from, read_from, req.to);
+  const tier::SelectPlan plan =
+      tier::PlanSelect(resolutions_, Extents(blocks), HeadMin(), step, from, read_from, req.to);
   // Only the tier point fields the function needs are decoded.
   uint32_t fields = tier::kFieldCount;
   switch (req.fn) {
@@ -909,7 +907,7 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
           g.labels = labels;
           g.kind = kind;
         }
-        if (g.kind != kind) continue;  // a kind conflict across blocks: keep the first
+        if (g.kind != kind) continue;     // a kind conflict across blocks: keep the first
         if (kind == ValueKind::kState) {  // tiers keep state changes as they are
           STRIX_RETURN_IF_ERROR(ReadBlockSeries(*b, p, piece.from, piece.to, &cache, &g));
           continue;
@@ -998,9 +996,8 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
         std::vector<PointRun> runs;
         for (size_t k = first; k < src_i; ++k) {
           runs.emplace_back();
-          STRIX_RETURN_IF_ERROR(ReadTierSeries(*srcs[k].block, srcs[k].pos, piece.from,
-                                               piece.to, &cache, &runs.back(), fields,
-                                               &srcs[k].refs));
+          STRIX_RETURN_IF_ERROR(ReadTierSeries(*srcs[k].block, srcs[k].pos, piece.from, piece.to,
+                                               &cache, &runs.back(), fields, &srcs[k].refs));
         }
         PointRun mp;
         MergePoints(runs, &mp);
@@ -1079,7 +1076,6 @@ Result<std::vector<LatestSample>> Engine::Latest(const Matchers& matchers) {
   }
   block::PageCache cache;
   for (const BlockPtr& b : BlocksSnapshot()) {
-    
     STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(matchers));
     for (uint32_t p : pos) {
       Labels labels;
@@ -1365,8 +1361,7 @@ Status Engine::CompactLocked() {
   std::map<Key, std::vector<BlockPtr>> groups;
   for (const BlockPtr& b : BlocksSnapshot()) {
     const auto& m = b->meta();
-    if (std::find(resolutions_.begin(), resolutions_.end(), m.resolution_ms) ==
-        resolutions_.end())
+    if (std::find(resolutions_.begin(), resolutions_.end(), m.resolution_ms) == resolutions_.end())
       continue;  // a tier no longer configured: left as it is
     const int64_t len = m.window_end - m.window_start;
     Key key{m.resolution_ms, m.window_start, m.window_end};
@@ -1414,36 +1409,37 @@ Status Engine::MergeBlocks(int64_t resolution_ms, Timestamp w, Timestamp w_end,
   PointRun points;
   std::vector<std::string> chunks;
   std::vector<block::ChunkInput> inputs;
-  STRIX_RETURN_IF_ERROR(ForEachSeries(list, [&](const Labels& labels,
-                                                std::span<const Holder> holders) -> Status {
-    if (cache.size() > kScanCachePages) cache.Clear();
-    Labels l;
-    ValueKind kind;
-    std::vector<block::ChunkRef> refs;
-    STRIX_RETURN_IF_ERROR(holders[0].first->SeriesAt(holders[0].second, &l, &kind, &refs));
-    if (resolution_ms == 0 || kind == ValueKind::kState) {
-      Gathered g;
-      for (const Holder& h : holders)
-        STRIX_RETURN_IF_ERROR(ReadBlockSeries(*h.first, h.second, INT64_MIN, INT64_MAX, &cache, &g));
-      MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
-      if (merged.ts.empty()) return Status::Ok();
-      STRIX_RETURN_IF_ERROR(EncodeChunks(g.kind, merged, &chunks, &inputs));
-      return writer->AddSeries(labels, g.kind, inputs);
-    }
-    std::vector<PointRun> runs;
-    for (const Holder& h : holders) {
-      ValueKind k;
-      STRIX_RETURN_IF_ERROR(h.first->SeriesAt(h.second, &l, &k, &refs));
-      if (k != kind) continue;
-      runs.emplace_back();
-      STRIX_RETURN_IF_ERROR(
-          ReadTierSeries(*h.first, h.second, INT64_MIN, INT64_MAX, &cache, &runs.back()));
-    }
-    MergePoints(runs, &points);
-    if (points.starts.empty()) return Status::Ok();
-    STRIX_RETURN_IF_ERROR(EncodeTierChunks(kind, resolution_ms, points, &chunks, &inputs));
-    return writer->AddSeries(labels, kind, inputs);
-  }));
+  STRIX_RETURN_IF_ERROR(
+      ForEachSeries(list, [&](const Labels& labels, std::span<const Holder> holders) -> Status {
+        if (cache.size() > kScanCachePages) cache.Clear();
+        Labels l;
+        ValueKind kind;
+        std::vector<block::ChunkRef> refs;
+        STRIX_RETURN_IF_ERROR(holders[0].first->SeriesAt(holders[0].second, &l, &kind, &refs));
+        if (resolution_ms == 0 || kind == ValueKind::kState) {
+          Gathered g;
+          for (const Holder& h : holders)
+            STRIX_RETURN_IF_ERROR(
+                ReadBlockSeries(*h.first, h.second, INT64_MIN, INT64_MAX, &cache, &g));
+          MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
+          if (merged.ts.empty()) return Status::Ok();
+          STRIX_RETURN_IF_ERROR(EncodeChunks(g.kind, merged, &chunks, &inputs));
+          return writer->AddSeries(labels, g.kind, inputs);
+        }
+        std::vector<PointRun> runs;
+        for (const Holder& h : holders) {
+          ValueKind k;
+          STRIX_RETURN_IF_ERROR(h.first->SeriesAt(h.second, &l, &k, &refs));
+          if (k != kind) continue;
+          runs.emplace_back();
+          STRIX_RETURN_IF_ERROR(
+              ReadTierSeries(*h.first, h.second, INT64_MIN, INT64_MAX, &cache, &runs.back()));
+        }
+        MergePoints(runs, &points);
+        if (points.starts.empty()) return Status::Ok();
+        STRIX_RETURN_IF_ERROR(EncodeTierChunks(kind, resolution_ms, points, &chunks, &inputs));
+        return writer->AddSeries(labels, kind, inputs);
+      }));
   STRIX_ASSIGN_OR_RETURN(block::BlockMeta done, writer->Finish());
   STRIX_ASSIGN_OR_RETURN(auto nb, block::Block::Open(env_, blocks_dir_, done.seq));
   STRIX_RETURN_IF_ERROR(ReplaceBlocks(list, std::move(nb)));
@@ -1494,56 +1490,58 @@ Status Engine::BuildTierUnit(size_t t, const tier::BuildUnit& unit,
   PointRun points;
   std::vector<std::string> chunks;
   std::vector<block::ChunkInput> inputs;
-  STRIX_RETURN_IF_ERROR(ForEachSeries(src, [&](const Labels& labels,
-                                               std::span<const Holder> holders) -> Status {
-    if (cache.size() > kScanCachePages) cache.Clear();
-    Labels l;
-    ValueKind kind;
-    std::vector<block::ChunkRef> refs;
-    STRIX_RETURN_IF_ERROR(holders[0].first->SeriesAt(holders[0].second, &l, &kind, &refs));
-    if (src_res == 0 || kind == ValueKind::kState) {
-      Gathered g;
-      for (const Holder& h : holders)
-        STRIX_RETURN_IF_ERROR(ReadBlockSeries(*h.first, h.second, from, to, &cache, &g));
-      kind = g.kind;
-      MergeRuns(g.runs, kind == ValueKind::kState, &merged);
-      if (merged.ts.empty()) return Status::Ok();
-      if (kind == ValueKind::kState) {  // state series keep their changes in every tier
-        STRIX_RETURN_IF_ERROR(EncodeChunks(kind, merged, &chunks, &inputs));
+  STRIX_RETURN_IF_ERROR(
+      ForEachSeries(src, [&](const Labels& labels, std::span<const Holder> holders) -> Status {
+        if (cache.size() > kScanCachePages) cache.Clear();
+        Labels l;
+        ValueKind kind;
+        std::vector<block::ChunkRef> refs;
+        STRIX_RETURN_IF_ERROR(holders[0].first->SeriesAt(holders[0].second, &l, &kind, &refs));
+        if (src_res == 0 || kind == ValueKind::kState) {
+          Gathered g;
+          for (const Holder& h : holders)
+            STRIX_RETURN_IF_ERROR(ReadBlockSeries(*h.first, h.second, from, to, &cache, &g));
+          kind = g.kind;
+          MergeRuns(g.runs, kind == ValueKind::kState, &merged);
+          if (merged.ts.empty()) return Status::Ok();
+          if (kind == ValueKind::kState) {  // state series keep their changes in every tier
+            STRIX_RETURN_IF_ERROR(EncodeChunks(kind, merged, &chunks, &inputs));
+            return writer->AddSeries(labels, kind, inputs);
+          }
+          rollup.Reset(kind);
+          for (size_t i = 0; i < merged.ts.size(); ++i)
+            rollup.AddSample(merged.ts[i], merged.raw[i]);
+        } else {
+          std::vector<PointRun> runs;
+          for (const Holder& h : holders) {
+            ValueKind k;
+            STRIX_RETURN_IF_ERROR(h.first->SeriesAt(h.second, &l, &k, &refs));
+            if (k != kind) continue;
+            runs.emplace_back();
+            STRIX_RETURN_IF_ERROR(
+                ReadTierSeries(*h.first, h.second, from, to, &cache, &runs.back()));
+          }
+          MergePoints(runs, &points);
+          if (points.starts.empty()) return Status::Ok();
+          rollup.Reset(kind);
+          for (size_t i = 0; i < points.starts.size(); ++i)
+            rollup.AddPoint(t - 2, points.starts[i], points.points[i]);
+        }
+        rollup.Finish();
+        points.starts = std::move(rollup.starts());
+        points.points = std::move(rollup.outputs());
+        rollup.starts().clear();
+        rollup.outputs().clear();
+        if (points.starts.empty()) return Status::Ok();
+        STRIX_RETURN_IF_ERROR(EncodeTierChunks(kind, res, points, &chunks, &inputs));
         return writer->AddSeries(labels, kind, inputs);
-      }
-      rollup.Reset(kind);
-      for (size_t i = 0; i < merged.ts.size(); ++i) rollup.AddSample(merged.ts[i], merged.raw[i]);
-    } else {
-      std::vector<PointRun> runs;
-      for (const Holder& h : holders) {
-        ValueKind k;
-        STRIX_RETURN_IF_ERROR(h.first->SeriesAt(h.second, &l, &k, &refs));
-        if (k != kind) continue;
-        runs.emplace_back();
-        STRIX_RETURN_IF_ERROR(ReadTierSeries(*h.first, h.second, from, to, &cache, &runs.back()));
-      }
-      MergePoints(runs, &points);
-      if (points.starts.empty()) return Status::Ok();
-      rollup.Reset(kind);
-      for (size_t i = 0; i < points.starts.size(); ++i)
-        rollup.AddPoint(t - 2, points.starts[i], points.points[i]);
-    }
-    rollup.Finish();
-    points.starts = std::move(rollup.starts());
-    points.points = std::move(rollup.outputs());
-    rollup.starts().clear();
-    rollup.outputs().clear();
-    if (points.starts.empty()) return Status::Ok();
-    STRIX_RETURN_IF_ERROR(EncodeTierChunks(kind, res, points, &chunks, &inputs));
-    return writer->AddSeries(labels, kind, inputs);
-  }));
+      }));
   STRIX_ASSIGN_OR_RETURN(block::BlockMeta done, writer->Finish());
   STRIX_ASSIGN_OR_RETURN(auto nb, block::Block::Open(env_, blocks_dir_, done.seq));
   STRIX_RETURN_IF_ERROR(ReplaceBlocks(replaced, std::move(nb)));
   ++tier_builds_;
-  STRIX_LOG(kInfo, "storage: built tier window", "tier", opts_.tiers[t].name, "window", from,
-            "end", to, "block", done.seq, "replaced", replaced.size(), "points", done.samples);
+  STRIX_LOG(kInfo, "storage: built tier window", "tier", opts_.tiers[t].name, "window", from, "end",
+            to, "block", done.seq, "replaced", replaced.size(), "points", done.samples);
   return Status::Ok();
 }
 

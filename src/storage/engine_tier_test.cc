@@ -61,15 +61,15 @@ struct Gen {
       if (next >= until) break;
       switch (kind) {
         case ValueKind::kGauge:
-          walk = std::round((walk + static_cast<double>(static_cast<int>(rng() % 201) - 100) /
-                                        100.0) *
-                            100.0) /
-                 100.0;
+          walk =
+              std::round((walk + static_cast<double>(static_cast<int>(rng() % 201) - 100) / 100.0) *
+                         100.0) /
+              100.0;
           b->AddGauge(next, walk);
           break;
         case ValueKind::kCounter32:
           counter = (counter + rng() % 500'000) & 0xffffffffu;  // wraps
-          if (rng() % 700 == 0) counter = rng() % 100;           // a reboot
+          if (rng() % 700 == 0) counter = rng() % 100;          // a reboot
           b->AddCounter(next, counter);
           break;
         case ValueKind::kCounter64:
@@ -110,7 +110,8 @@ std::vector<Query> Queries(Timestamp end, bool aligned_only) {
   for (int64_t step : steps)
     for (int f = 0; f <= static_cast<int>(Consolidation::kIncrease); ++f)
       for (const auto& [from, to] : ranges)
-        if (!aligned_only || (from % kDay == 0 && to % kDay == 0)) out.push_back({step, static_cast<Consolidation>(f), from, to});
+        if (!aligned_only || (from % kDay == 0 && to % kDay == 0))
+          out.push_back({step, static_cast<Consolidation>(f), from, to});
   return out;
 }
 
@@ -128,8 +129,8 @@ std::vector<SeriesData> Run(Storage& db, const Query& q) {
 }
 
 std::string Describe(const Query& q) {
-  return "step " + std::to_string(q.step) + " fn " + std::string(ConsolidationName(q.fn)) +
-         " [" + std::to_string(q.from) + ", " + std::to_string(q.to) + ")";
+  return "step " + std::to_string(q.step) + " fn " + std::string(ConsolidationName(q.fn)) + " [" +
+         std::to_string(q.from) + ", " + std::to_string(q.to) + ")";
 }
 
 // Compares every answer bit for bit; returns how many series were served by a tier.
@@ -145,8 +146,8 @@ int ExpectSameAnswers(Storage& tiered, Storage& raw, Timestamp end, const char* 
     EXPECT_EQ(got.size(), want.size()) << phase << " " << Describe(q);
     if (got.size() != want.size()) return from_tiers;
     for (size_t i = 0; i < got.size(); ++i) {
-      const std::string where = std::string(phase) + " " + Describe(q) + " series " +
-                                got[i].labels.ToString();
+      const std::string where =
+          std::string(phase) + " " + Describe(q) + " series " + got[i].labels.ToString();
       EXPECT_EQ(got[i].labels, want[i].labels) << where;
       EXPECT_EQ(got[i].timestamps, want[i].timestamps) << where;
       EXPECT_EQ(got[i].states, want[i].states) << where;
@@ -156,7 +157,8 @@ int ExpectSameAnswers(Storage& tiered, Storage& raw, Timestamp end, const char* 
         continue;
       }
       for (size_t k = 0; k < got[i].values.size(); ++k) {
-        if (std::bit_cast<uint64_t>(got[i].values[k]) != std::bit_cast<uint64_t>(want[i].values[k]) ||
+        if (std::bit_cast<uint64_t>(got[i].values[k]) !=
+                std::bit_cast<uint64_t>(want[i].values[k]) ||
             got[i].min[k] != want[i].min[k] || got[i].max[k] != want[i].max[k]) {
           ADD_FAILURE() << where << " bucket " << got[i].timestamps[k] << ": " << got[i].values[k]
                         << " want " << want[i].values[k];

@@ -105,13 +105,14 @@ int DumpBlock(const std::string& dir, const std::string& which, bool samples) {
         }
         for (size_t i = 0; i < starts.size(); ++i) {
           const storage::Aggregate& a = points[i];
-          std::printf("    %" PRId64 " count=%" PRIu64 " sum=%.17g min=%.17g max=%.17g first=%.17g@%" PRId64
-                      " last=%.17g@%" PRId64 " increase=%.17g resets=%u wraps=%u\n",
+          std::printf("    %" PRId64 " count=%" PRIu64
+                      " sum=%.17g min=%.17g max=%.17g first=%.17g@%" PRId64 " last=%.17g@%" PRId64
+                      " increase=%.17g resets=%u wraps=%u\n",
                       starts[i], a.count, a.sum, a.min, a.max, storage::ToDouble(k, a.first),
                       a.first_ts, storage::ToDouble(k, a.last), a.last_ts,
                       k == storage::ValueKind::kDerive ? static_cast<double>(a.increase.i)
-                      : storage::IsIntegerKind(k)     ? static_cast<double>(a.increase.u)
-                                                      : a.increase.f,
+                      : storage::IsIntegerKind(k)      ? static_cast<double>(a.increase.u)
+                                                       : a.increase.f,
                       a.resets, a.wraps);
         }
         continue;

@@ -11,8 +11,8 @@
 #include "core/crc32c.h"
 #include "core/log.h"
 #include "storage/chunk/decoder.h"
-#include "storage/tier/tier_chunk.h"
 #include "storage/index/index_writer.h"
+#include "storage/tier/tier_chunk.h"
 
 namespace strix::storage::block {
 namespace {

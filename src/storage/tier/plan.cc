@@ -111,9 +111,8 @@ std::vector<BuildUnit> PlanTierBuild(std::span<const BlockExtent> blocks, int64_
   for (size_t i = 0; i < blocks.size(); ++i) {
     const auto& b = blocks[i];
     if (b.resolution_ms != tier_res) continue;
-    bool touches = std::any_of(wanted.begin(), wanted.end(), [&](const Interval& w) {
-      return Overlaps(b, w.from, w.to);
-    });
+    bool touches = std::any_of(wanted.begin(), wanted.end(),
+                               [&](const Interval& w) { return Overlaps(b, w.from, w.to); });
     if (touches) items.push_back({{b.window_start, b.window_end}, true, i});
   }
   std::sort(items.begin(), items.end(),

@@ -61,10 +61,10 @@ struct Piece {
 };
 
 struct SelectPlan {
-  size_t chosen = 0;                  // the tier serving the start of the range
-  std::vector<Piece> pieces;          // sorted, disjoint, covering [read_from, to)
-  std::vector<int64_t> ladder;        // Rollup widths: dividing tier resolutions, then step
-  std::vector<size_t> ladder_tiers;   // tier index of each ladder width (the step: none)
+  size_t chosen = 0;                 // the tier serving the start of the range
+  std::vector<Piece> pieces;         // sorted, disjoint, covering [read_from, to)
+  std::vector<int64_t> ladder;       // Rollup widths: dividing tier resolutions, then step
+  std::vector<size_t> ladder_tiers;  // tier index of each ladder width (the step: none)
 };
 
 // Plans a consolidated query (step > 0) over [from, to), reading from read_from (< from,

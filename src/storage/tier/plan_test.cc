@@ -20,8 +20,7 @@ TEST(Intervals, SubtractIntersectNormalize) {
   std::vector<Interval> b = {{5, 22}, {25, 26}};
   EXPECT_EQ(Subtract(a, b), (std::vector<Interval>{{0, 5}, {22, 25}, {26, 30}}));
   EXPECT_EQ(Intersect(a, b), (std::vector<Interval>{{5, 10}, {20, 22}, {25, 26}}));
-  EXPECT_EQ(Normalize({{5, 7}, {0, 5}, {9, 9}, {8, 12}}),
-            (std::vector<Interval>{{0, 7}, {8, 12}}));
+  EXPECT_EQ(Normalize({{5, 7}, {0, 5}, {9, 9}, {8, 12}}), (std::vector<Interval>{{0, 7}, {8, 12}}));
   EXPECT_EQ(Subtract(a, {}), a);
   EXPECT_TRUE(Subtract(a, {{-5, 40}}).empty());
 }
@@ -75,16 +74,16 @@ TEST(PlanSelect, PicksTheCoarsestCoveringTierAndStitchesRaw) {
   auto plan = PlanSelect(kRes, blocks, 11 * kHour, 5 * kMin, kHour, kHour - 15 * kMin, 12 * kHour);
   EXPECT_EQ(plan.chosen, 1u);
   EXPECT_EQ(plan.ladder, (std::vector<int64_t>{kMin, 5 * kMin}));
-  EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kHour - 15 * kMin, 10 * kHour, 1},
-                                             {10 * kHour, 12 * kHour, 0}}));
+  EXPECT_EQ(plan.pieces,
+            (std::vector<Piece>{{kHour - 15 * kMin, 10 * kHour, 1}, {10 * kHour, 12 * kHour, 0}}));
   // A step the 1m tier does not divide: raw only.
   plan = PlanSelect(kRes, blocks, 11 * kHour, 90'500, kHour, kHour - 15 * kMin, 12 * kHour);
   EXPECT_EQ(plan.chosen, 0u);
   EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kHour - 15 * kMin, 12 * kHour, 0}}));
   EXPECT_EQ(plan.ladder, (std::vector<int64_t>{90'500}));
   // An unaligned end: the last partial minute comes from raw.
-  plan = PlanSelect(kRes, blocks, 11 * kHour, 5 * kMin, kHour, kHour - 15 * kMin,
-                    5 * kHour + 30'000);
+  plan =
+      PlanSelect(kRes, blocks, 11 * kHour, 5 * kMin, kHour, kHour - 15 * kMin, 5 * kHour + 30'000);
   EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kHour - 15 * kMin, 5 * kHour, 1},
                                              {5 * kHour, 5 * kHour + 30'000, 0}}));
 }
@@ -111,7 +110,8 @@ TEST(PlanSelect, OldRangesUseTheTierThatStillHasThem) {
   EXPECT_EQ(plan.chosen, 2u);
   EXPECT_EQ(plan.ladder, (std::vector<int64_t>{kMin, kHour}));
   EXPECT_EQ(plan.ladder_tiers, (std::vector<size_t>{1, 2}));
-  EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kDay - kHour, 9 * kDay, 2}, {9 * kDay, 10 * kDay, 0}}));
+  EXPECT_EQ(plan.pieces,
+            (std::vector<Piece>{{kDay - kHour, 9 * kDay, 2}, {9 * kDay, 10 * kDay, 0}}));
   // A range ending inside a bucket where no raw data is left: the whole point serves.
   plan = PlanSelect(kRes, blocks, INT64_MAX, kHour, kDay, kDay - kHour, 5 * kDay + 30 * kMin);
   EXPECT_EQ(plan.pieces, (std::vector<Piece>{{kDay - kHour, 5 * kDay + 30 * kMin, 2}}));

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <bit>
-
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -213,9 +212,15 @@ TEST(TierChunk, DecodingSelectedFieldsGivesThoseFieldsExactly) {
         const Aggregate& a = aggs[i];
         const Aggregate& w = p.aggs[i];
         ASSERT_EQ(a.count, w.count);
-        if (fields & kFieldSum) ASSERT_EQ(std::bit_cast<uint64_t>(a.sum), std::bit_cast<uint64_t>(w.sum));
-        if (fields & kFieldMin) ASSERT_EQ(std::bit_cast<uint64_t>(a.min), std::bit_cast<uint64_t>(w.min));
-        if (fields & kFieldMax) ASSERT_EQ(std::bit_cast<uint64_t>(a.max), std::bit_cast<uint64_t>(w.max));
+        if (fields & kFieldSum) {
+          ASSERT_EQ(std::bit_cast<uint64_t>(a.sum), std::bit_cast<uint64_t>(w.sum));
+        }
+        if (fields & kFieldMin) {
+          ASSERT_EQ(std::bit_cast<uint64_t>(a.min), std::bit_cast<uint64_t>(w.min));
+        }
+        if (fields & kFieldMax) {
+          ASSERT_EQ(std::bit_cast<uint64_t>(a.max), std::bit_cast<uint64_t>(w.max));
+        }
         if (fields & kFieldFirst) {
           ASSERT_EQ(a.first.u, w.first.u);
           ASSERT_EQ(a.first_ts, w.first_ts);
@@ -224,12 +229,16 @@ TEST(TierChunk, DecodingSelectedFieldsGivesThoseFieldsExactly) {
           ASSERT_EQ(a.last.u, w.last.u);
           ASSERT_EQ(a.last_ts, w.last_ts);
         }
-        if (fields & kFieldIncrease) ASSERT_EQ(a.increase.u, w.increase.u);
+        if (fields & kFieldIncrease) {
+          ASSERT_EQ(a.increase.u, w.increase.u);
+        }
         if (fields & kFieldResetsWraps) {
           ASSERT_EQ(a.resets, w.resets);
           ASSERT_EQ(a.wraps, w.wraps);
         }
-        if (!(fields & kFieldSum)) ASSERT_EQ(a.sum, 0);  // not decoded
+        if (!(fields & kFieldSum)) {
+          ASSERT_EQ(a.sum, 0);  // not decoded
+        }
       }
     }
   }
