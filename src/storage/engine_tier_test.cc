@@ -198,7 +198,9 @@ TEST(EngineTiers, AnswersFromTiersEqualAnswersFromRawData) {
     ingest(t);
     ASSERT_TRUE(tiered.db->Flush().ok());
     ASSERT_TRUE(raw.db->Flush().ok());
-    if (t % (3 * kHour) == 0) ASSERT_TRUE(tiered.db->Compact().ok());
+    if (t % (3 * kHour) == 0) {
+      ASSERT_TRUE(tiered.db->Compact().ok());
+    }
   }
   clock.Set(end + kHour);
   ASSERT_TRUE(tiered.db->Compact().ok());
