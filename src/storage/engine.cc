@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -816,18 +817,128 @@ Result<std::vector<SeriesData>> Engine::Select(const SelectRequest& req) {
   if (req.to <= req.from) return Status::InvalidArgument("empty time range: to must be after from");
   if (req.step_ms < 0) return Status::InvalidArgument("negative step");
   if (req.step_ms > 0) return SelectConsolidated(req);
-  std::map<Labels, Gathered> gathered;
-  STRIX_RETURN_IF_ERROR(Gather(BlocksSnapshot(), req.matchers, req.from, req.to, &gathered));
-  if (req.max_series > 0 && gathered.size() > req.max_series)
+  // Where each matching series lives: raw blocks in time order, then the head.
+  struct Source {
+    const block::Block* block;
+    uint32_t pos;
+    ValueKind kind;
+    std::vector<block::ChunkRef> refs;  // those overlapping the range
+  };
+  struct SeriesSources {
+    std::vector<Source> blocks;
+    bool in_head = false;
+    ValueKind head_kind = ValueKind::kGauge;
+    head::SeriesSamples head;
+  };
+  std::vector<BlockPtr> blocks;
+  for (BlockPtr& b : BlocksSnapshot())
+    if (b->meta().resolution_ms == 0 && b->meta().maxt >= req.from && b->meta().mint < req.to)
+      blocks.push_back(std::move(b));
+  std::sort(blocks.begin(), blocks.end(),
+            [](const BlockPtr& x, const BlockPtr& y) { return x->meta().mint < y->meta().mint; });
+  std::map<Labels, SeriesSources> found;
+  Labels labels;
+  ValueKind kind;
+  std::vector<block::ChunkRef> refs;
+  for (const BlockPtr& b : blocks) {
+    STRIX_ASSIGN_OR_RETURN(std::vector<uint32_t> pos, b->index().Select(req.matchers));
+    for (uint32_t p : pos) {
+      STRIX_RETURN_IF_ERROR(b->SeriesAt(p, &labels, &kind, &refs));
+      refs.erase(std::remove_if(refs.begin(), refs.end(),
+                                [&](const block::ChunkRef& r) {
+                                  return r.maxt < req.from || r.mint >= req.to;
+                                }),
+                 refs.end());
+      if (refs.empty()) continue;
+      found[labels].blocks.push_back({b.get(), p, kind, std::move(refs)});
+      refs = {};
+    }
+  }
+  {
+    ReaderLock gate(&append_gate_);  // keeps series from being collected under us
+    for (head::MemSeries* s : head_.Select(req.matchers)) {
+      head::SeriesSamples hs;
+      STRIX_RETURN_IF_ERROR(head_.Read(s, req.from, req.to, &hs));
+      if (hs.ts.empty()) continue;
+      SeriesSources& src = found[s->labels];
+      src.in_head = true;
+      src.head_kind = s->kind;
+      src.head = std::move(hs);
+    }
+  }
+  if (req.max_series > 0 && found.size() > req.max_series)
     return Status::ResourceExhausted("query matches more series than allowed",
-                                     std::to_string(gathered.size()) + " series");
+                                     std::to_string(found.size()) + " series");
+
   std::vector<SeriesData> out;
+  block::PageCache cache;
   Run merged;
-  for (auto& [labels, g] : gathered) {
+  for (auto& [l, src] : found) {
+    SeriesData d;
+    d.labels = l;
+    d.kind = src.blocks.empty() ? src.head_kind : src.blocks[0].kind;
+    // The usual case: blocks that do not overlap in time, no deletions, head samples
+    // after them. Their chunks decode straight into the answer, with no copy.
+    bool direct = d.kind != ValueKind::kState;
+    for (size_t i = 0; direct && i < src.blocks.size(); ++i) {
+      const Source& x = src.blocks[i];
+      direct = x.kind == d.kind && x.block->TombstonesOf(x.pos).empty() &&
+               (i == 0 || x.refs.front().mint > src.blocks[i - 1].refs.back().maxt);
+    }
+    if (direct && src.in_head && !src.blocks.empty())
+      direct = src.head_kind == d.kind && src.head.ts.front() > src.blocks.back().refs.back().maxt;
+    if (direct) {
+      size_t total = src.head.ts.size();
+      for (const Source& x : src.blocks) {
+        for (const auto& r : x.refs) {
+          STRIX_ASSIGN_OR_RETURN(std::string_view bytes, x.block->ChunkBytes(r, &cache));
+          STRIX_ASSIGN_OR_RETURN(chunk::ChunkHeader h, chunk::ParseHeader(bytes));
+          total += h.count;
+        }
+      }
+      d.timestamps.resize(total);
+      d.raw.resize(total);
+      size_t n = 0;
+      for (const Source& x : src.blocks) {
+        for (const auto& r : x.refs) {
+          STRIX_ASSIGN_OR_RETURN(std::string_view bytes, x.block->ChunkBytes(r, &cache));
+          STRIX_ASSIGN_OR_RETURN(chunk::ChunkHeader h, chunk::ParseHeader(bytes));
+          STRIX_ASSIGN_OR_RETURN(
+              size_t got,
+              chunk::DecodeNumericInto(bytes, d.timestamps.data() + n, d.raw.data() + n, h.count));
+          if (r.mint < req.from || r.maxt >= req.to) {  // trim to the range, in place
+            Timestamp* t0 = d.timestamps.data() + n;
+            size_t lo = std::lower_bound(t0, t0 + got, req.from) - t0;
+            size_t hi = std::lower_bound(t0 + lo, t0 + got, req.to) - t0;
+            std::memmove(t0, t0 + lo, (hi - lo) * sizeof(Timestamp));
+            std::memmove(d.raw.data() + n, d.raw.data() + n + lo, (hi - lo) * sizeof(NumericValue));
+            got = hi - lo;
+          }
+          n += got;
+        }
+      }
+      for (size_t i = 0; i < src.head.ts.size(); ++i, ++n) {
+        d.timestamps[n] = src.head.ts[i];
+        d.raw[n].u = src.head.raw[i];
+      }
+      d.timestamps.resize(n);
+      d.raw.resize(n);
+      if (n > 0) out.push_back(std::move(d));
+      continue;
+    }
+    // Otherwise merge: overlapping blocks (late data), tombstones, state series.
+    Gathered g;
+    for (const Source& x : src.blocks)
+      STRIX_RETURN_IF_ERROR(ReadBlockSeries(*x.block, x.pos, req.from, req.to, &cache, &g));
+    if (src.in_head && (g.runs.empty() || src.head_kind == g.kind)) {
+      if (g.runs.empty()) g.kind = src.head_kind;
+      Run run{UINT64_MAX, std::move(src.head.ts), {}, std::move(src.head.states)};
+      run.raw.reserve(src.head.raw.size());
+      for (uint64_t bits : src.head.raw) run.raw.push_back(NumericValue{.u = bits});
+      g.runs.push_back(std::move(run));
+    }
     MergeRuns(g.runs, g.kind == ValueKind::kState, &merged);
     if (merged.ts.empty()) continue;
-    SeriesData d;
-    d.labels = labels;
     d.kind = g.kind;
     d.timestamps = std::move(merged.ts);
     if (g.kind == ValueKind::kState) {
