@@ -207,6 +207,17 @@ TEST(EngineTiers, AnswersFromTiersEqualAnswersFromRawData) {
   StorageStats st = tiered.db->Stats();
   ASSERT_GT(st.tiers[1].blocks, 0u);
   ASSERT_GT(st.tiers[2].blocks, 0u);
+  for (const TierStats& t : st.tiers) {
+    EXPECT_GT(t.samples, 0u) << t.name;
+    EXPECT_GT(t.bytes, 0u) << t.name;
+    EXPECT_LE(t.oldest, kStart + kHour) << t.name;
+  }
+  // Raw keeps 4 days; the 1m and 1h tiers have no age limit and no disk budget here.
+  EXPECT_EQ(st.tiers[0].forecast_days, 4.0);
+  EXPECT_GT(st.tiers[1].forecast_days, 1000.0);
+  // Points cost more than raw samples each, but there are far fewer of them.
+  EXPECT_LT(st.tiers[1].samples, st.tiers[0].samples / 2);
+  EXPECT_LT(st.tiers[2].bytes, st.tiers[1].bytes);
   EXPECT_GT(ExpectSameAnswers(*tiered.db, *raw.db, end, "built"), 0);
 
   // Late samples into a window whose tiers exist: that window is read from raw data
