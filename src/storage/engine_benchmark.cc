@@ -157,6 +157,16 @@ void BM_BytesPerSample(benchmark::State& state) {
     state.counters["bytes/sample"] =
         static_cast<double>(st.tiers[0].bytes) / static_cast<double>(samples);
     state.counters["blocks"] = static_cast<double>(st.tiers[0].blocks);
+    // The tiers built from the same day: bytes per point (one point a series a minute or
+    // an hour), and what they add on disk relative to the raw tier.
+    for (size_t t = 1; t < st.tiers.size(); ++t) {
+      const auto& tier = st.tiers[t];
+      if (tier.samples == 0) continue;
+      state.counters[tier.name + "_bytes/point"] =
+          static_cast<double>(tier.bytes) / static_cast<double>(tier.samples);
+      state.counters[tier.name + "_share"] =
+          static_cast<double>(tier.bytes) / static_cast<double>(st.tiers[0].bytes);
+    }
   }
 }
 BENCHMARK(BM_BytesPerSample)
