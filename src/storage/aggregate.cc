@@ -129,37 +129,6 @@ void Aggregate::Add(ValueKind kind, Timestamp ts, NumericValue v) {
   ++count;
 }
 
-void Aggregate::AddBasic(ValueKind kind, Timestamp ts, NumericValue v) {
-  double d = ToDouble(kind, v);
-  if (count == 0) {
-    first_ts = ts;
-    first = v;
-    min = max = d;
-    sum = d;
-  } else {
-    sum += d;
-    min = std::min(min, d);
-    max = std::max(max, d);
-  }
-  last_ts = ts;
-  last = v;
-  ++count;
-}
-
-void Aggregate::MergeBasic(const Aggregate& later) {
-  if (later.count == 0) return;
-  if (count == 0) {
-    *this = later;
-    return;
-  }
-  count += later.count;
-  sum += later.sum;
-  min = std::min(min, later.min);
-  max = std::max(max, later.max);
-  last_ts = later.last_ts;
-  last = later.last;
-}
-
 void Aggregate::Merge(ValueKind kind, const Aggregate& later) {
   if (later.count == 0) return;
   if (count == 0) {
@@ -182,6 +151,24 @@ void Aggregate::Merge(ValueKind kind, const Aggregate& later) {
   max = std::max(max, later.max);
   last_ts = later.last_ts;
   last = later.last;
+}
+
+std::optional<double> FinalizeBasic(Consolidation fn, const BasicAggregate& bucket) {
+  if (bucket.count == 0) return std::nullopt;
+  switch (fn) {
+    case Consolidation::kAvg:
+      return bucket.sum / static_cast<double>(bucket.count);
+    case Consolidation::kMin:
+      return bucket.min;
+    case Consolidation::kMax:
+      return bucket.max;
+    case Consolidation::kSum:
+      return bucket.sum;
+    case Consolidation::kCount:
+      return static_cast<double>(bucket.count);
+    default:
+      return std::nullopt;  // not a basic function
+  }
 }
 
 std::optional<double> Finalize(ValueKind kind, Consolidation fn, const Aggregate& bucket,

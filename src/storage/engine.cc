@@ -12,6 +12,7 @@
 #include <span>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <unordered_map>
 
 #include "core/log.h"
@@ -320,6 +321,12 @@ class Engine final : public Storage {
                         block::PageCache* cache, PointRun* out, uint32_t fields = tier::kAllFields,
                         const std::vector<block::ChunkRef>* refs = nullptr);
   Result<std::vector<SeriesData>> SelectConsolidated(const SelectRequest& req);
+  // Rolls one numeric series up through the plan's pieces into d's buckets. A is
+  // Aggregate, or BasicAggregate for avg, sum, count, min and max.
+  template <class A>
+  Status RollUpSeries(const tier::SelectPlan& plan, const SelectRequest& req, Timestamp from,
+                      uint32_t fields, Gathered& g, const Run& merged, block::PageCache* cache,
+                      RollupOf<A>* rollup, SeriesData* d);
 
   // The oldest timestamp in the head, or of head data being flushed (INT64_MAX: none).
   Timestamp HeadMin() const { return std::min(head_min_.load(), frozen_min_.load()); }
@@ -991,10 +998,8 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
       break;
   }
   if (req.with_min_max) fields |= tier::kFieldMin | tier::kFieldMax;
-  // These functions need no increase or coverage: the cheaper rollup.
-  const bool basic = req.fn == Consolidation::kAvg || req.fn == Consolidation::kSum ||
-                     req.fn == Consolidation::kCount || req.fn == Consolidation::kMin ||
-                     req.fn == Consolidation::kMax;
+  // These functions need count, sum, min and max only: the cheaper rollup.
+  const bool basic = IsBasic(req.fn);
   std::map<Labels, Gathered> gathered;
   block::PageCache cache;
   Labels labels;
@@ -1035,8 +1040,7 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
   std::vector<SeriesData> out;
   Run merged;
   Rollup rollup(ValueKind::kGauge, plan.ladder);
-  std::vector<Timestamp> starts;
-  std::vector<Aggregate> points;
+  BasicRollup basic_rollup(ValueKind::kGauge, plan.ladder);
   for (auto& [labels, g] : gathered) {
     const bool state = g.kind == ValueKind::kState;
     MergeRuns(g.runs, state, &merged);
@@ -1058,107 +1062,161 @@ Result<std::vector<SeriesData>> Engine::SelectConsolidated(const SelectRequest& 
       continue;
     }
     d.resolution_ms = resolutions_[plan.chosen];
-    // Tier sources in piece order, and within a piece by window (a tier's blocks hold
-    // disjoint windows).
-    auto& srcs = g.tier_sources;
-    std::sort(srcs.begin(), srcs.end(), [](const auto& x, const auto& y) {
-      return x.piece != y.piece ? x.piece < y.piece
-                                : x.block->meta().window_start < y.block->meta().window_start;
-    });
-    // Feed the pieces in time order, points straight from the decoded chunks; what lies
-    // before `from` only provides the sample before the range.
-    rollup.Reset(g.kind, basic);
-    Aggregate prev;
-    bool have_prev = false;
-    size_t raw_i = 0, src_i = 0;
-    for (size_t pi = 0; pi < plan.pieces.size(); ++pi) {
-      const tier::Piece& piece = plan.pieces[pi];
-      if (piece.tier == 0) {
-        for (; raw_i < merged.ts.size() && merged.ts[raw_i] < piece.to; ++raw_i) {
-          Timestamp t = merged.ts[raw_i];
-          if (t < piece.from) continue;
-          if (t < from) {
-            prev = Aggregate{};
-            prev.Add(g.kind, t, merged.raw[raw_i]);
-            have_prev = true;
-          } else {
-            rollup.AddSample(t, merged.raw[raw_i]);
-          }
-        }
-        continue;
-      }
-      const size_t level =
-          std::find(plan.ladder_tiers.begin(), plan.ladder_tiers.end(), piece.tier) -
-          plan.ladder_tiers.begin();
-      auto feed = [&](Timestamp start, const Aggregate& a) {
-        if (start < from) {
-          prev = a;
-          have_prev = true;
-        } else {
-          rollup.AddPoint(level, start, a);
-        }
-      };
-      size_t first = src_i;
-      while (src_i < srcs.size() && srcs[src_i].piece == pi) ++src_i;
-      bool disjoint = true;
-      for (size_t k = first + 1; k < src_i; ++k)
-        disjoint &= srcs[k].block->meta().window_start >= srcs[k - 1].block->meta().window_end;
-      if (!disjoint) {  // overlapping tier blocks (a rebuild in flight): merge them
-        std::vector<PointRun> runs;
-        for (size_t k = first; k < src_i; ++k) {
-          runs.emplace_back();
-          STRIX_RETURN_IF_ERROR(ReadTierSeries(*srcs[k].block, srcs[k].pos, piece.from, piece.to,
-                                               &cache, &runs.back(), fields, &srcs[k].refs));
-        }
-        PointRun mp;
-        MergePoints(runs, &mp);
-        for (size_t i = 0; i < mp.starts.size(); ++i) feed(mp.starts[i], mp.points[i]);
-        continue;
-      }
-      for (size_t k = first; k < src_i; ++k) {
-        const auto& src = srcs[k];
-        const std::vector<block::Tombstone> tomb = src.block->TombstonesOf(src.pos);
-        for (const auto& r : src.refs) {
-          if (r.maxt < piece.from || r.mint >= piece.to) continue;
-          STRIX_ASSIGN_OR_RETURN(std::string_view bytes, src.block->ChunkBytes(r, &cache));
-          ValueKind k2;
-          int64_t res;
-          STRIX_RETURN_IF_ERROR(
-              tier::DecodeTierChunk(bytes, &k2, &res, &starts, &points, fields)
-                  .WithContext(src.block->path() + " series " + labels.ToString()));
-          if (k2 != g.kind || res != resolutions_[piece.tier])
-            return Status::Corruption("tier chunk kind or resolution differs from its block's",
-                                      src.block->path() + " series " + labels.ToString());
-          size_t lo = std::lower_bound(starts.begin(), starts.end(), piece.from) - starts.begin();
-          for (size_t i = lo; i < starts.size() && starts[i] < piece.to; ++i) {
-            bool dead = false;
-            for (const auto& t : tomb) dead |= starts[i] >= t.from && starts[i] < t.to;
-            if (!dead) feed(starts[i], points[i]);
-          }
-        }
-      }
-    }
-    rollup.Finish();
-    const auto& bucket_starts = rollup.starts();
-    const auto& buckets = rollup.outputs();
-    d.timestamps.reserve(buckets.size());
-    d.values.reserve(buckets.size());
-    for (size_t k = 0; k < buckets.size(); ++k) {
-      auto v = Finalize(g.kind, req.fn, buckets[k], have_prev ? &prev : nullptr);
-      if (v) {
-        d.timestamps.push_back(bucket_starts[k]);
-        d.values.push_back(*v);
-        if (req.with_min_max) {
-          d.min.push_back(buckets[k].min);
-          d.max.push_back(buckets[k].max);
-        }
-      }
-      prev = buckets[k];
-      have_prev = true;
+    if (basic) {
+      STRIX_RETURN_IF_ERROR(
+          RollUpSeries(plan, req, from, fields, g, merged, &cache, &basic_rollup, &d));
+    } else {
+      STRIX_RETURN_IF_ERROR(RollUpSeries(plan, req, from, fields, g, merged, &cache, &rollup, &d));
     }
     if (!d.timestamps.empty()) out.push_back(std::move(d));
   }
   return out;
+}
+
+template <class A>
+Status Engine::RollUpSeries(const tier::SelectPlan& plan, const SelectRequest& req, Timestamp from,
+                            uint32_t fields, Gathered& g, const Run& merged,
+                            block::PageCache* cache, RollupOf<A>* rollup, SeriesData* d) {
+  constexpr bool kFull = std::is_same_v<A, Aggregate>;
+  // Tier sources in piece order, and within a piece by window (a tier's blocks hold
+  // disjoint windows).
+  auto& srcs = g.tier_sources;
+  std::sort(srcs.begin(), srcs.end(), [](const auto& x, const auto& y) {
+    return x.piece != y.piece ? x.piece < y.piece
+                              : x.block->meta().window_start < y.block->meta().window_start;
+  });
+  // Feed the pieces in time order, points straight from the decoded chunks; what lies
+  // before `from` only provides the sample before the range (rates and increases).
+  rollup->Reset(g.kind);
+  Aggregate prev;
+  bool have_prev = false;
+  size_t raw_i = 0, src_i = 0;
+  thread_local std::vector<Timestamp> starts;
+  thread_local std::vector<Aggregate> points;
+  thread_local tier::BasicColumns cols;
+  for (size_t pi = 0; pi < plan.pieces.size(); ++pi) {
+    const tier::Piece& piece = plan.pieces[pi];
+    if (piece.tier == 0) {
+      for (; raw_i < merged.ts.size() && merged.ts[raw_i] < piece.to; ++raw_i) {
+        Timestamp t = merged.ts[raw_i];
+        if (t < piece.from) continue;
+        if (t < from) {
+          if constexpr (kFull) {
+            prev = Aggregate{};
+            prev.Add(g.kind, t, merged.raw[raw_i]);
+            have_prev = true;
+          }
+        } else {
+          rollup->AddSample(t, merged.raw[raw_i]);
+        }
+      }
+      continue;
+    }
+    const size_t level = std::find(plan.ladder_tiers.begin(), plan.ladder_tiers.end(), piece.tier) -
+                         plan.ladder_tiers.begin();
+    auto feed = [&](Timestamp start, const A& a) {
+      if (start >= from) {
+        rollup->AddPoint(level, start, a);
+      } else if constexpr (kFull) {
+        prev = a;
+        have_prev = true;
+      }
+    };
+    size_t first = src_i;
+    while (src_i < srcs.size() && srcs[src_i].piece == pi) ++src_i;
+    bool disjoint = true;
+    for (size_t k = first + 1; k < src_i; ++k)
+      disjoint &= srcs[k].block->meta().window_start >= srcs[k - 1].block->meta().window_end;
+    if (!disjoint) {  // overlapping tier blocks (a rebuild in flight): merge them
+      std::vector<PointRun> runs;
+      for (size_t k = first; k < src_i; ++k) {
+        runs.emplace_back();
+        STRIX_RETURN_IF_ERROR(ReadTierSeries(*srcs[k].block, srcs[k].pos, piece.from, piece.to,
+                                             cache, &runs.back(), fields, &srcs[k].refs));
+      }
+      PointRun mp;
+      MergePoints(runs, &mp);
+      for (size_t i = 0; i < mp.starts.size(); ++i) {
+        const Aggregate& a = mp.points[i];
+        if constexpr (kFull) {
+          feed(mp.starts[i], a);
+        } else {
+          feed(mp.starts[i], BasicAggregate{a.count, a.sum, a.min, a.max});
+        }
+      }
+      continue;
+    }
+    for (size_t k = first; k < src_i; ++k) {
+      const auto& src = srcs[k];
+      const std::vector<block::Tombstone> tomb = src.block->TombstonesOf(src.pos);
+      auto dead = [&](Timestamp t) {
+        for (const auto& x : tomb)
+          if (t >= x.from && t < x.to) return true;
+        return false;
+      };
+      for (const auto& r : src.refs) {
+        if (r.maxt < piece.from || r.mint >= piece.to) continue;
+        STRIX_ASSIGN_OR_RETURN(std::string_view bytes, src.block->ChunkBytes(r, cache));
+        ValueKind k2;
+        int64_t res;
+        const std::vector<Timestamp>* st;
+        if constexpr (kFull) {
+          STRIX_RETURN_IF_ERROR(
+              tier::DecodeTierChunk(bytes, &k2, &res, &starts, &points, fields)
+                  .WithContext(src.block->path() + " series " + g.labels.ToString()));
+          st = &starts;
+        } else {
+          STRIX_RETURN_IF_ERROR(
+              tier::DecodeTierBasic(bytes, fields, &k2, &res, &cols)
+                  .WithContext(src.block->path() + " series " + g.labels.ToString()));
+          st = &cols.starts;
+        }
+        if (k2 != g.kind || res != resolutions_[piece.tier])
+          return Status::Corruption("tier chunk kind or resolution differs from its block's",
+                                    src.block->path() + " series " + g.labels.ToString());
+        size_t i = std::lower_bound(st->begin(), st->end(), piece.from) - st->begin();
+        const size_t n = st->size();
+        const Timestamp* ts = st->data();
+        if constexpr (kFull) {
+          for (; i < n && ts[i] < piece.to; ++i)
+            if (tomb.empty() || !dead(ts[i])) feed(ts[i], points[i]);
+        } else {
+          const uint64_t* count = cols.count.data();
+          const double* sum = cols.sum.empty() ? nullptr : cols.sum.data();
+          const double* min = cols.min.empty() ? nullptr : cols.min.data();
+          const double* max = cols.max.empty() ? nullptr : cols.max.data();
+          for (; i < n && ts[i] < piece.to; ++i) {
+            if (!tomb.empty() && dead(ts[i])) continue;
+            feed(ts[i],
+                 BasicAggregate{count[i], sum ? sum[i] : 0, min ? min[i] : 0, max ? max[i] : 0});
+          }
+        }
+      }
+    }
+  }
+  rollup->Finish();
+  const auto& bucket_starts = rollup->starts();
+  const auto& buckets = rollup->outputs();
+  d->timestamps.reserve(buckets.size());
+  d->values.reserve(buckets.size());
+  for (size_t k = 0; k < buckets.size(); ++k) {
+    std::optional<double> v;
+    if constexpr (kFull) {
+      v = Finalize(g.kind, req.fn, buckets[k], have_prev ? &prev : nullptr);
+      prev = buckets[k];
+      have_prev = true;
+    } else {
+      v = FinalizeBasic(req.fn, buckets[k]);
+    }
+    if (!v) continue;
+    d->timestamps.push_back(bucket_starts[k]);
+    d->values.push_back(*v);
+    if (req.with_min_max) {
+      d->min.push_back(buckets[k].min);
+      d->max.push_back(buckets[k].max);
+    }
+  }
+  return Status::Ok();
 }
 
 std::vector<tier::BlockExtent> Engine::Extents(const std::vector<BlockPtr>& blocks) const {

@@ -54,7 +54,7 @@ TEST(Kill9, AcknowledgedBatchesSurviveKillNine) {
   std::set<uint64_t> acked;
   uint64_t next = 0;
   for (int it = 0; it < Iterations(); ++it) {
-    int fd;
+    int fd = -1;
     pid_t pid = StartWriter(d.path(), next, &fd);
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 200));

@@ -327,11 +327,24 @@ uint32_t FieldBit(Field f) {
 
 }  // namespace
 
-Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolution_ms,
-                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points,
-                       uint32_t fields) {
-  fields |= kFieldCount;
-  if (fields & (kFieldMin | kFieldMax)) fields |= kFieldFirst | kFieldLast;
+namespace {
+
+constexpr size_t kNumFields = static_cast<size_t>(Field::kWraps) + 1;
+
+// The decoded columns of one tier chunk: bucket starts, and the raw 64-bit word of each
+// wanted field (empty for fields not decoded). Thread-local scratch: valid until the next
+// decode on this thread.
+struct Words {
+  ValueKind kind;
+  int64_t resolution;
+  uint32_t n;
+  std::vector<Timestamp> starts;
+  std::vector<uint64_t> field[kNumFields];
+  const std::vector<uint64_t>& of(Field f) const { return field[static_cast<size_t>(f)]; }
+};
+
+// Parses a whole tier chunk, decoding the columns in `fields` (kField* bits).
+Status DecodeWords(std::string_view bytes, uint32_t fields, Words* w) {
   std::string_view in = bytes;
   if (in.size() < 3) return Corrupt("truncated header");
   if (static_cast<uint8_t>(in[0]) != kTierChunkMagic) return Corrupt("bad magic");
@@ -347,20 +360,15 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
   if (!GetVarint32(&in, &n)) return Corrupt("truncated point count");
   if (n == 0 || n > kMaxTierPoints) return Corrupt("point count out of range");
   const auto width = static_cast<int64_t>(res);
+  w->kind = k;
+  w->resolution = width;
+  w->n = n;
+  w->starts.clear();
+  for (auto& f : w->field) f.clear();
 
   const ColumnSet cols = ColumnsFor(k);
-  // Scratch reused across calls on this thread (queries decode thousands of chunks);
-  // the results are swapped into the caller's vectors, whose old buffers come back here.
-  thread_local std::vector<Timestamp> starts;
   thread_local std::vector<Timestamp> ts;
-  thread_local std::vector<NumericValue> values;
   thread_local std::vector<NumericValue> parts;
-  thread_local std::vector<Aggregate> pts;
-  starts.clear();
-  ts.clear();
-  values.clear();
-  parts.clear();
-  pts.clear();
   for (size_t c = 0; c < cols.n; ++c) {
     const Column& col = cols.cols[c];
     if (in.empty()) return Corrupt("truncated column", col.name);
@@ -376,6 +384,7 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
       }
       continue;
     }
+    std::vector<uint64_t>& values = w->field[static_cast<size_t>(col.field)];
     // Plain: one chunk of the column's kind. Split: a gauge chunk of approximations,
     // then a counter64 chunk of residuals added to their bits. Relative: a counter64
     // chunk of residuals added to the reference's bits.
@@ -390,52 +399,117 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
       if (!st.ok()) return Corrupt(st.message(), col.name);
       if (header.kind != want) return Corrupt("column chunk of the wrong kind", col.name);
       if (header.count != n) return Corrupt("column point count differs from header", col.name);
-      if (ts.empty()) {
-        // The count is now backed by a parsed chunk header; bounded by kMaxSamples.
-        ts.resize(n);
-        values.resize(n);
+      // The count is now backed by a parsed chunk header; bounded by kMaxSamples.
+      ts.resize(n);
+      std::vector<uint64_t>* dstv = &values;
+      if (part == 1) {
         parts.resize(n);
+      } else {
+        values.resize(n);
       }
-      NumericValue* dst = part == 0 ? values.data() : parts.data();
+      auto* dst = part == 0 ? reinterpret_cast<NumericValue*>(dstv->data()) : parts.data();
       Result<size_t> got = chunk::DecodeNumericInto(body, ts.data(), dst, n);
       if (!got.ok()) return Corrupt(got.status().message(), col.name);
       if (*got != n) return Corrupt("column point count differs from header", col.name);
-      if (starts.empty()) {
-        for (uint32_t i = 0; i < n; ++i)
-          if (AlignDown(ts[i], width) != ts[i])
-            return Corrupt("bucket start not a multiple of the resolution", col.name);
-        starts.assign(ts.begin(), ts.end());
-        pts.resize(n);
-      } else if (ts != starts) {
+      if (w->starts.empty()) {
+        // Aligned first start, then steps that are multiples of the width (dividing
+        // only for steps other than one bucket: 64-bit division is slow).
+        bool aligned = AlignDown(ts[0], width) == ts[0];
+        for (uint32_t i = 1; aligned && i < n; ++i) {
+          const uint64_t step = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);
+          aligned = step == res || step % res == 0;
+        }
+        if (!aligned) return Corrupt("bucket start not a multiple of the resolution", col.name);
+        w->starts.assign(ts.begin(), ts.end());
+      } else if (ts != w->starts) {
         return Corrupt("column timestamps differ from the bucket starts", col.name);
       }
     }
     if (mode == kModeSplit)
-      for (uint32_t i = 0; i < n; ++i) values[i].u += parts[i].u;
-    if (mode == kModeRelative)
-      for (uint32_t i = 0; i < n; ++i) values[i].u += ReferenceBits(k, col.field, pts[i]);
-    for (uint32_t i = 0; i < n; ++i)
-      if (!SetField(col.field, values[i].u, &pts[i]))
-        return Corrupt("value out of range", col.name);
+      for (uint32_t i = 0; i < n; ++i) values[i] += parts[i].u;
+    if (mode == kModeRelative) {
+      const auto& ref = w->of(col.field == Field::kMin ? Field::kFirst : Field::kLast);
+      for (uint32_t i = 0; i < n; ++i)
+        values[i] += std::bit_cast<uint64_t>(ToDouble(k, NumericValue{.u = ref[i]}));
+    }
   }
   if (!in.empty()) return Corrupt("trailing bytes after the last column");
+  for (uint64_t c : w->of(Field::kCount))
+    if (c == 0) return Corrupt("value out of range", "count");
+  return Status::Ok();
+}
 
+std::string_view FieldName(ValueKind kind, Field f) {
+  const ColumnSet cols = ColumnsFor(kind);
+  for (size_t c = 0; c < cols.n; ++c)
+    if (cols.cols[c].field == f) return cols.cols[c].name;
+  return "?";
+}
+
+uint32_t Normalized(uint32_t fields) {
+  fields |= kFieldCount;
+  // min and max may be stored relative to first and last.
+  if (fields & (kFieldMin | kFieldMax)) fields |= kFieldFirst | kFieldLast;
+  return fields;
+}
+
+}  // namespace
+
+Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolution_ms,
+                       std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points,
+                       uint32_t fields) {
+  thread_local Words w;
+  STRIX_RETURN_IF_ERROR(DecodeWords(bytes, Normalized(fields), &w));
+  const uint32_t n = w.n;
+  const auto res = static_cast<uint64_t>(w.resolution);
+  // Scratch reused across calls on this thread; the result is swapped into the caller's
+  // vector, whose old buffer comes back here.
+  thread_local std::vector<Aggregate> pts;
+  pts.clear();
+  pts.resize(n);
+  for (size_t f = 0; f < kNumFields; ++f) {
+    const auto& col = w.field[f];
+    if (col.empty()) continue;
+    for (uint32_t i = 0; i < n; ++i)
+      if (!SetField(static_cast<Field>(f), col[i], &pts[i]))
+        return Corrupt("value out of range", FieldName(w.kind, static_cast<Field>(f)));
+  }
   for (uint32_t i = 0; i < n; ++i) {
     Aggregate& a = pts[i];
     const auto first_off = static_cast<uint64_t>(a.first_ts);
     const auto last_off = static_cast<uint64_t>(a.last_ts);
     if (first_off >= res || last_off >= res || last_off < first_off)
       return Corrupt("first_ts/last_ts outside the bucket or out of order");
-    if (starts[i] > std::numeric_limits<Timestamp>::max() - static_cast<Timestamp>(last_off))
+    if (w.starts[i] > std::numeric_limits<Timestamp>::max() - static_cast<Timestamp>(last_off))
       return Corrupt("last_ts overflows");
-    a.first_ts = starts[i] + static_cast<Timestamp>(first_off);
-    a.last_ts = starts[i] + static_cast<Timestamp>(last_off);
+    a.first_ts = w.starts[i] + static_cast<Timestamp>(first_off);
+    a.last_ts = w.starts[i] + static_cast<Timestamp>(last_off);
     a.covered_ms = a.last_ts - a.first_ts;
   }
-  *kind = k;
-  *resolution_ms = width;
-  bucket_starts->swap(starts);
+  *kind = w.kind;
+  *resolution_ms = w.resolution;
+  bucket_starts->assign(w.starts.begin(), w.starts.end());
   points->swap(pts);
+  return Status::Ok();
+}
+
+Status DecodeTierBasic(std::string_view bytes, uint32_t fields, ValueKind* kind,
+                       int64_t* resolution_ms, BasicColumns* out) {
+  thread_local Words w;
+  fields &= kFieldCount | kFieldSum | kFieldMin | kFieldMax;
+  STRIX_RETURN_IF_ERROR(DecodeWords(bytes, Normalized(fields), &w));
+  *kind = w.kind;
+  *resolution_ms = w.resolution;
+  out->starts.swap(w.starts);
+  out->count.swap(w.field[static_cast<size_t>(Field::kCount)]);
+  auto doubles = [&](Field f, std::vector<double>* dst) {
+    auto& src = w.field[static_cast<size_t>(f)];
+    dst->resize(src.size());
+    if (!src.empty()) std::memcpy(dst->data(), src.data(), src.size() * sizeof(double));
+  };
+  doubles(Field::kSum, &out->sum);
+  doubles(Field::kMin, &out->min);
+  doubles(Field::kMax, &out->max);
   return Status::Ok();
 }
 

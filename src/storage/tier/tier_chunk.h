@@ -72,4 +72,17 @@ Status DecodeTierChunk(std::string_view bytes, ValueKind* kind, int64_t* resolut
                        std::vector<Timestamp>* bucket_starts, std::vector<Aggregate>* points,
                        uint32_t fields = kAllFields);
 
+// The columns avg, sum, count, min and max need, without building Aggregates: bucket
+// starts, counts, and (when asked for in `fields`) sums, minima and maxima. Empty
+// vectors for fields not asked for.
+struct BasicColumns {
+  std::vector<Timestamp> starts;
+  std::vector<uint64_t> count;
+  std::vector<double> sum;
+  std::vector<double> min;
+  std::vector<double> max;
+};
+Status DecodeTierBasic(std::string_view bytes, uint32_t fields, ValueKind* kind,
+                       int64_t* resolution_ms, BasicColumns* out);
+
 }  // namespace strix::storage::tier
