@@ -345,9 +345,14 @@ class Engine final : public Storage {
   Status BuildTiersLocked() STRIX_REQUIRES(maint_mu_);
   Status BuildTierUnit(size_t tier, const tier::BuildUnit& unit,
                        const std::vector<BlockPtr>& blocks) STRIX_REQUIRES(maint_mu_);
-  // Block window of a tier: the raw block window or the tier resolution if larger.
+  // Window of a tier's blocks: the raw block window or the tier resolution if larger;
+  // a day for hourly and coarser tiers that divide a day, so that a chunk holds at least
+  // 24 points rather than 2 (the 1h points of today come from the 1m tier meanwhile).
   int64_t TierWindow(size_t tier) const {
-    return std::max(opts_.block_window_ms, opts_.tiers[tier].resolution_ms);
+    const int64_t res = opts_.tiers[tier].resolution_ms;
+    int64_t w = std::max(opts_.block_window_ms, res);
+    if (res >= 3'600'000 && kDay % res == 0 && w < kDay && kDay % w == 0) w = kDay;
+    return w;
   }
 
   Status FlushLocked() STRIX_REQUIRES(maint_mu_);

@@ -294,8 +294,6 @@ TEST(EngineTiers, SelectReportsTheResolutionItUsed) {
   clock.Set(kStart + 6 * kHour);
   ASSERT_TRUE(d.db->Append(b).ok());
   ASSERT_TRUE(d.db->Flush().ok());
-  clock.Set(kStart + 7 * kHour);
-  ASSERT_TRUE(d.db->Compact().ok());
   auto ask = [&](int64_t step) {
     SelectRequest r;
     r.matchers = *ParseMatchers("cpu");
@@ -311,6 +309,13 @@ TEST(EngineTiers, SelectReportsTheResolutionItUsed) {
     EXPECT_EQ(total, 6 * 360);
     return (*out)[0].resolution_ms;
   };
+  clock.Set(kStart + 7 * kHour);
+  ASSERT_TRUE(d.db->Compact().ok());
+  // The 1m tier is built per closed 2h window; the 1h tier waits for the day to end, so
+  // until then an hourly step is served by the 1m tier.
+  EXPECT_EQ(ask(kHour), kMin);
+  clock.Set(kStart + kDay + kHour);
+  ASSERT_TRUE(d.db->Compact().ok());
   EXPECT_EQ(ask(kHour), kHour);      // the 1h tier
   EXPECT_EQ(ask(5 * kMin), kMin);    // the 1m tier
   EXPECT_EQ(ask(90'000), 0);         // no tier divides 90 s: raw
