@@ -86,7 +86,7 @@ format-check:
 	@clang-format --dry-run -Werror $(SOURCES) && echo "format-check: ok"
 
 tidy: $(RELEASE)/build.ninja
-	clang-tidy -p $(RELEASE) --quiet $(filter %.cc,$(SOURCES))
+	printf '%s\n' $(filter %.cc,$(SOURCES)) | xargs -P $(JOBS) -n 4 clang-tidy -p $(RELEASE) --quiet
 
 clean:
 	rm -rf build

@@ -548,11 +548,13 @@ bool CanonicalHash(std::string_view enc, uint64_t* hash) {
   return true;
 }
 
+// One series of a batch, ready for the head: its samples are [begin, begin + count) of
+// the append's shared arrays (no allocation per series).
 struct PendingSeries {
   head::MemSeries* series;
-  std::vector<Timestamp> ts;
-  std::vector<uint64_t> raw;
-  std::vector<std::string_view> states;
+  size_t begin;   // into the timestamps
+  size_t vbegin;  // into the numeric values, or the states for a state series
+  size_t count;
 };
 
 void Reject(AppendResult* r, uint32_t tag, uint32_t idx, Status why) {
@@ -571,10 +573,19 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
   const Timestamp max_ts = now + opts_.future_tolerance_ms;
 
   ReaderLock gate(&append_gate_);
-  std::vector<PendingSeries> pending;
+  // Scratch reused by this thread's appends.
+  thread_local std::vector<PendingSeries> pending;
+  thread_local std::vector<Timestamp> p_ts;
+  thread_local std::vector<uint64_t> p_raw;
+  thread_local std::vector<std::string_view> p_states;
+  thread_local std::vector<head::MemSeries*> new_defs;
+  thread_local std::vector<uint32_t> order;
+  pending.clear();
+  p_ts.clear();
+  p_raw.clear();
+  p_states.clear();
+  new_defs.clear();
   pending.reserve(batch.series_count());
-  std::vector<head::MemSeries*> new_defs;
-  std::vector<uint32_t> order;
   for (const WriteBatch::Series& bs : batch.series()) {
     auto samples = batch.samples(bs);
     if (samples.empty()) continue;
@@ -624,7 +635,8 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
     if (order.empty()) continue;
     std::stable_sort(order.begin(), order.end(),
                      [&](uint32_t a, uint32_t b) { return samples[a].ts < samples[b].ts; });
-    PendingSeries p{s, {}, {}, {}};
+    PendingSeries p{s, p_ts.size(), bs.kind == ValueKind::kState ? p_states.size() : p_raw.size(),
+                    0};
     for (size_t k = 0; k < order.size(); ++k) {
       if (k + 1 < order.size() && samples[order[k + 1]].ts == samples[order[k]].ts) {
         ++res.duplicates;  // superseded within the batch
@@ -632,15 +644,16 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
         continue;
       }
       const auto& smp = samples[order[k]];
-      p.ts.push_back(smp.ts);
+      p_ts.push_back(smp.ts);
       if (bs.kind == ValueKind::kState) {
-        p.states.push_back(batch.StateOf(smp));
+        p_states.push_back(batch.StateOf(smp));
       } else {
-        p.raw.push_back(smp.value.u);
+        p_raw.push_back(smp.value.u);
       }
     }
+    p.count = p_ts.size() - p.begin;
     if (!s->logged.load(std::memory_order_acquire)) new_defs.push_back(s);
-    pending.push_back(std::move(p));
+    pending.push_back(p);
   }
 
   if (!pending.empty()) {
@@ -650,13 +663,16 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
     new_defs.erase(std::unique(new_defs.begin(), new_defs.end()), new_defs.end());
     for (head::MemSeries* s : new_defs) builder.AddDef(s->ref, s->kind, s->labels.encoded());
     // A series may appear twice in one batch: log each occurrence as its own group.
+    auto states_of = [&](const PendingSeries& p) {
+      return std::span<const std::string_view>(p_states.data() + p.vbegin, p.count);
+    };
     for (const auto& p : pending) {
-      builder.StartSeries(p.series->ref, static_cast<uint32_t>(p.ts.size()));
-      for (size_t i = 0; i < p.ts.size(); ++i) {
+      builder.StartSeries(p.series->ref, static_cast<uint32_t>(p.count));
+      for (size_t i = 0; i < p.count; ++i) {
         if (p.series->kind == ValueKind::kState) {
-          builder.AddState(p.ts[i], p.states[i]);
+          builder.AddState(p_ts[p.begin + i], states_of(p)[i]);
         } else {
-          builder.AddNumeric(p.ts[i], p.raw[i]);
+          builder.AddNumeric(p_ts[p.begin + i], p_raw[p.vbegin + i]);
         }
       }
     }
@@ -664,11 +680,14 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
     STRIX_RETURN_IF_ERROR(wal_->Append(rec));
     for (head::MemSeries* s : new_defs) s->logged.store(true, std::memory_order_release);
     for (const auto& p : pending) {
-      NoteHeadSample(p.ts.front());
-      head::ApplyStats st = p.series->kind == ValueKind::kState
-                                ? head_.ApplyState(p.series, p.ts, p.states, now)
-                                : head_.ApplyNumeric(p.series, p.ts, p.raw, now);
-      res.accepted += p.ts.size();
+      std::span<const Timestamp> ts(p_ts.data() + p.begin, p.count);
+      NoteHeadSample(ts.front());
+      head::ApplyStats st =
+          p.series->kind == ValueKind::kState
+              ? head_.ApplyState(p.series, ts, states_of(p), now)
+              : head_.ApplyNumeric(
+                    p.series, ts, std::span<const uint64_t>(p_raw.data() + p.vbegin, p.count), now);
+      res.accepted += p.count;
       res.duplicates += st.duplicates;
       late_ += st.late;
     }
