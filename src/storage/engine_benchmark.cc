@@ -97,7 +97,7 @@ void BM_AppendDurable(benchmark::State& state) {
   }
   size_t next = 0;
   uint64_t samples = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {           // NOLINT(clang-analyzer-deadcode.DeadStores)
     if (next == batches.size()) {  // shift the prepared batches forward in time
       state.PauseTiming();
       for (auto& b : batches) {
@@ -129,7 +129,7 @@ BENCHMARK(BM_AppendDurable)->Unit(benchmark::kMillisecond)->UseRealTime();
 // Bytes per sample on disk after flush and compaction: 1,000 series x 1 day.
 void BM_BytesPerSample(benchmark::State& state) {
   const int kind_filter = static_cast<int>(state.range(0));  // -1 mixed, else one shape
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     testing::TempDir dir;
     ManualClock clock(kNow);
     auto db = OpenEmbedded(dir.path(), BenchOptions(), Env::Default(), clock);
@@ -181,7 +181,7 @@ BENCHMARK(BM_BytesPerSample)
 // Resident memory per active series: 1,000,000 series with one sample each.
 void BM_MemoryPerSeries(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     testing::TempDir dir;
     ManualClock clock(kNow);
     uint64_t before = RssBytes();
@@ -226,7 +226,7 @@ void BM_SelectOneSeries30Days(benchmark::State& state) {
   r.from = start;
   r.to = kNow + 1;
   size_t n = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     auto out = (*db)->Select(r);
     n = out.ok() && !out->empty() ? (*out)[0].timestamps.size() : 0;
   }
@@ -264,7 +264,7 @@ void BM_SelectAvg5m1000Series1Day(benchmark::State& state) {
   r.fn = Consolidation::kAvg;
   size_t series = 0;
   int64_t resolution = -1;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     auto out = (*db)->Select(r);
     series = out.ok() ? out->size() : 0;
     resolution = series > 0 ? (*out)[0].resolution_ms : -1;

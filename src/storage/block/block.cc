@@ -7,6 +7,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "core/check.h"
 #include "core/coding.h"
 #include "core/crc32c.h"
 #include "core/log.h"
@@ -321,6 +322,7 @@ Result<std::string_view> Block::Page(uint32_t page, PageCache* cache) const {
     return stored;
   }
   if (codec != kCodecZstd) return Corrupt(path(), "unknown page codec", page);
+  STRIX_CHECK(slot != nullptr);  // PageCache::Slot never returns null
   slot->resize(raw_len);
   size_t n = ZSTD_decompress(slot->data(), raw_len, stored.data(), stored.size());
   if (ZSTD_isError(n) || n != raw_len) {

@@ -56,7 +56,7 @@ void BM_Encode(benchmark::State& state, Shape shape) {
   const auto set = MakeSet(shape, n, jitter);
   std::string out;
   size_t bytes = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     bytes = 0;
     for (const Series& s : set) {
       out.clear();
@@ -75,7 +75,7 @@ void BM_Append(benchmark::State& state, Shape shape) {
   const size_t n = static_cast<size_t>(state.range(0));
   const auto set = MakeSet(shape, n, state.range(1));
   size_t bytes = 0, mem = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     bytes = mem = 0;
     for (const Series& s : set) {
       Appender app(testing::ShapeKind(shape));
@@ -97,7 +97,7 @@ void BM_Append(benchmark::State& state, Shape shape) {
 void BM_DecodeIterator(benchmark::State& state, Shape shape) {
   const size_t n = static_cast<size_t>(state.range(0));
   const auto chunks = EncodeSet(shape, MakeSet(shape, n, state.range(1)));
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     uint64_t sum = 0;
     for (const auto& c : chunks) {
       Iterator it(c);
@@ -119,7 +119,7 @@ void BM_DecodeBulk(benchmark::State& state, Shape shape) {
   std::vector<NumericValue> vals;
   ts.reserve(n);
   vals.reserve(n);
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     for (const auto& c : chunks) {
       ts.clear();
       vals.clear();
@@ -140,7 +140,7 @@ void BM_DecodeOpenIterator(benchmark::State& state, Shape shape) {
     for (size_t i = 0; i < n; ++i)
       if (!apps.back().Append(s.ts[i], s.values[i]).ok()) std::abort();
   }
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     uint64_t sum = 0;
     for (const auto& a : apps) {
       Iterator it(a.bytes());
@@ -177,7 +177,7 @@ void BM_Select30Days(benchmark::State& state, Shape shape) {
     ts.resize(total);
     vals.resize(total);
   }
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     if (into) {
       size_t at = 0;
       for (const auto& c : chunks) {
@@ -203,7 +203,7 @@ void BM_MixedBytesPerSample(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   const int64_t jitter = state.range(1);
   double sum = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     sum = 0;
     for (Shape shape : kShapes) {
       size_t bytes = 0;

@@ -183,7 +183,7 @@ void BM_MemPostingsMemory(benchmark::State& state) {
   MemPostingsStats stats;
   int64_t heap = 0, rss = 0;
   size_t labels_bytes = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     state.PauseTiming();
     malloc_trim(0);
     int64_t heap0 = g_heap_bytes.load();
@@ -224,7 +224,7 @@ BENCHMARK(BM_MemPostingsMemory)->Arg(100)->Arg(10000)->Iterations(1)->Unit(bench
 void RunMemSelect(benchmark::State& state, const std::vector<std::vector<Matcher>>& queries) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));
   size_t i = 0, results = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     std::vector<SeriesRef> r = f.mem->Select(queries[i++ % queries.size()]);
     results += r.size();
     benchmark::DoNotOptimize(r.data());
@@ -298,7 +298,9 @@ void BM_MemFilterStrategy(benchmark::State& state) {
   std::vector<std::vector<Matcher>> q = FilterQueries(f.hosts, static_cast<int>(state.range(2)));
   f.mem->set_filter_strategy_for_testing(static_cast<FilterStrategy>(state.range(1)));
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(f.mem->Select(q[i++ % q.size()]).size());
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    benchmark::DoNotOptimize(f.mem->Select(q[i++ % q.size()]).size());
+  }
   f.mem->set_filter_strategy_for_testing(FilterStrategy::kAuto);
 }
 BENCHMARK(BM_MemFilterStrategy)
@@ -307,7 +309,9 @@ BENCHMARK(BM_MemFilterStrategy)
 
 void BM_MemLabelValuesHost(benchmark::State& state) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(f.mem->LabelValues("host").size());
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    benchmark::DoNotOptimize(f.mem->LabelValues("host").size());
+  }
 }
 BENCHMARK(BM_MemLabelValuesHost)->Arg(100)->Arg(10000)->Unit(benchmark::kMicrosecond);
 
@@ -331,7 +335,7 @@ void BM_IndexWrite(benchmark::State& state) {
   std::sort(symbols.begin(), symbols.end());
   symbols.erase(std::unique(symbols.begin(), symbols.end()), symbols.end());
   size_t bytes = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     StringFile file;
     auto w = IndexWriter::Create(&file, symbols);
     for (const IndexSeries& s : all)
@@ -349,7 +353,7 @@ void BM_IndexOpen(benchmark::State& state) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));
   IndexReaderOptions o;
   o.verify_checksums = state.range(1) != 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     auto r = IndexReader::Open(f.file->data(), o);
     if (!r.ok()) std::abort();
     benchmark::DoNotOptimize(r->get());
@@ -367,7 +371,7 @@ void BM_IndexOpenAndSelectOneHost(benchmark::State& state) {
   IndexReaderOptions o;
   o.verify_checksums = false;
   size_t i = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     auto r = IndexReader::Open(f.file->data(), o);
     auto sel = (*r)->Select(q[i++ % q.size()]);
     benchmark::DoNotOptimize(sel->data());
@@ -378,7 +382,7 @@ BENCHMARK(BM_IndexOpenAndSelectOneHost)->Arg(100)->Arg(10000)->Unit(benchmark::k
 void RunIndexSelect(benchmark::State& state, const std::vector<std::vector<Matcher>>& queries) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));
   size_t i = 0, results = 0;
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     auto r = f.reader->Select(queries[i++ % queries.size()]);
     results += r->size();
     benchmark::DoNotOptimize(r->data());
@@ -428,7 +432,9 @@ void BM_IndexFilterStrategy(benchmark::State& state) {
   std::vector<std::vector<Matcher>> q = FilterQueries(f.hosts, static_cast<int>(state.range(2)));
   f.reader->set_filter_strategy_for_testing(static_cast<FilterStrategy>(state.range(1)));
   size_t i = 0;
-  for (auto _ : state) benchmark::DoNotOptimize(f.reader->Select(q[i++ % q.size()])->size());
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
+    benchmark::DoNotOptimize(f.reader->Select(q[i++ % q.size()])->size());
+  }
   f.reader->set_filter_strategy_for_testing(FilterStrategy::kAuto);
 }
 BENCHMARK(BM_IndexFilterStrategy)

@@ -56,7 +56,7 @@ void Teardown(benchmark::State& state) {
 
 void AppendLoop(benchmark::State& state) {
   const std::string payload = Payload(state.thread_index());
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     Status s = g.wal->Append(Record{2, payload});
     if (!s.ok()) {
       state.SkipWithError(s.ToString().c_str());
@@ -93,7 +93,7 @@ void BM_Fdatasync(benchmark::State& state) {
   auto f = Env::Default().NewWritableFile(dir.Join("f"));
   if (!f.ok()) std::abort();
   const std::string data(static_cast<size_t>(state.range(0)), 'f');
-  for (auto _ : state) {
+  for (auto _ : state) {  // NOLINT(clang-analyzer-deadcode.DeadStores)
     if (!(*f)->Append(data).ok() || !(*f)->Sync().ok()) {
       state.SkipWithError("append or sync failed");
       break;
