@@ -76,7 +76,7 @@ TEST(StrixTool, TierBlocksVerifyAndDumpTheirPoints) {
     for (int i = 0; i < 6; ++i) b.AddCounter(t0 - 60'000 + i * 10'000, 1000 + i * 100);
     ASSERT_TRUE((*db)->Append(b).ok());
     ASSERT_TRUE((*db)->Flush().ok());
-    clock.Advance(26 * 3'600'000);  // the day is over: 1h tier blocks cover whole days
+    clock.Advance(26 * 3'600'000);       // the day is over: 1h tier blocks cover whole days
     ASSERT_TRUE((*db)->Compact().ok());  // builds the 1m (block 2) and 1h (block 3) tiers
     ASSERT_TRUE((*db)->Close().ok());
   }
