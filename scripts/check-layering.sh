@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rejects #includes that break the dependency direction of STYLE.md:
-#   core <- storage <- ingest, query <- api <- server;  agents -> ingest (wire types only);
+#   core <- storage <- ingest, query <- api <- server;  core <- meta <- api;  agents -> ingest (wire types only);
 #   tools may use anything below server. No file includes another component's internal/.
 # Prints each offending line as file:line: text and exits 1 if there is any.
 set -u
@@ -10,13 +10,14 @@ cd "$(dirname "$0")/.." || exit 2
 declare -A allowed=(
   [core]="core"
   [storage]="core storage"
+  [meta]="core meta"
   [ingest]="core storage ingest"
   [query]="core storage query"
-  [api]="core storage ingest query api"
-  [server]="core storage ingest query api server"
+  [api]="core storage meta ingest query api"
+  [server]="core storage meta ingest query api server"
   [agents]="core ingest agents"
-  [tools]="core storage ingest query api tools"
-  [bench]="core storage ingest query api bench"
+  [tools]="core storage meta ingest query api tools"
+  [bench]="core storage meta ingest query api bench"
 )
 bad=0
 while IFS= read -r -d '' f; do
