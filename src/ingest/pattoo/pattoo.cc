@@ -119,6 +119,9 @@ constexpr std::string_view kRoleNames[kRoleCount] = {
 // Labels Strix sets itself; a metadata key that sanitises to one of them is a conflict.
 constexpr Role kLabelRoles[] = {kRoleAgentId, kRoleHostname, kRolePolledTarget, kRoleProgram,
                                 kRoleChecksum};
+// Strix's main label, the polled target (PRODUCT.md, data model): a copy of
+// pattoo_agent_polled_target, so that pattoo data sits with every other input's.
+constexpr std::string_view kHostLabel = "host";
 
 Role ClassifyKey(std::string_view key) {
   if (key.size() < 10 || key.compare(0, 7, "pattoo_") != 0) return kRoleMeta;
@@ -770,7 +773,7 @@ struct PattooParser::Impl {
   // Rank of every label name of the post in name order: the fixed names (__name__, then
   // kLabelRoles) and each name_id. Labels are handed to WriteBatch::StartSeries already in
   // order, so its sort costs n - 1 compares.
-  uint32_t fixed_rank[1 + std::size(kLabelRoles)];
+  uint32_t fixed_rank[2 + std::size(kLabelRoles)];  // ... and kHostLabel last
   std::vector<uint32_t> name_rank;
   std::vector<std::string_view> sorted_names;
   struct RankedLabel {
@@ -969,7 +972,7 @@ Status PattooParser::Impl::IndexPairs(dom::element datapoints) {
   for (MetaKey& k : meta_keys) {
     FixName(&k.name);
     k.name_id = name_ids.emplace(k.name.text, static_cast<uint32_t>(name_ids.size())).first->second;
-    k.reserved_conflict = k.name.text == storage::kMetricNameLabel;
+    k.reserved_conflict = k.name.text == storage::kMetricNameLabel || k.name.text == kHostLabel;
     for (Role r : kLabelRoles)
       k.reserved_conflict = k.reserved_conflict || k.name.text == kRoleNames[r];
   }
@@ -979,6 +982,7 @@ Status PattooParser::Impl::IndexPairs(dom::element datapoints) {
   sorted_names.clear();
   sorted_names.push_back(storage::kMetricNameLabel);
   for (Role r : kLabelRoles) sorted_names.push_back(kRoleNames[r]);
+  sorted_names.push_back(kHostLabel);
   for (const auto& [name, id] : name_ids) sorted_names.push_back(name);
   std::sort(sorted_names.begin(), sorted_names.end());
   auto rank_of = [this](std::string_view name) {
@@ -989,6 +993,7 @@ Status PattooParser::Impl::IndexPairs(dom::element datapoints) {
   for (size_t r = 0; r < std::size(kLabelRoles); ++r) {
     fixed_rank[r + 1] = rank_of(kRoleNames[kLabelRoles[r]]);
   }
+  fixed_rank[1 + std::size(kLabelRoles)] = rank_of(kHostLabel);
   name_rank.assign(name_ids.size(), 0);
   for (const auto& [name, id] : name_ids) name_rank[id] = rank_of(name);
 
@@ -1322,6 +1327,10 @@ std::string PattooParser::Impl::EmitOne(uint32_t index, uint32_t begin, uint32_t
     if (s.empty()) continue;  // an empty label is no label
     ranked.push_back({fixed_rank[i + 1], kRoleNames[r], s});
     account(kRoleNames[r], s);
+    if (r == kRolePolledTarget) {
+      ranked.push_back({fixed_rank[1 + std::size(kLabelRoles)], kHostLabel, s});
+      account(kHostLabel, s);
+    }
   }
   if (too_many) {
     return "too many metadata keys: more than " + std::to_string(storage::kMaxLabelsPerSeries);

@@ -179,6 +179,7 @@ std::string Expected(std::string_view metric,
                      std::vector<std::pair<std::string_view, std::string_view>> extra = {}) {
   std::vector<std::pair<std::string_view, std::string_view>> pairs = {
       {"__name__", metric},
+      {"host", "target1"},
       {"pattoo_agent_hostname", "host1"},
       {"pattoo_agent_id", "agent1"},
       {"pattoo_agent_polled_target", "target1"},
@@ -215,7 +216,8 @@ TEST(PattooSpec, VerifiedLinuxPostBecomesCounterAndGaugeSeries) {
   EXPECT_EQ(p.stats.rejected, 0u) << FirstError(p);
   ASSERT_EQ(p.rows.size(), 2u);
   const std::string agent =
-      "pattoo_agent_hostname=\"myhost.example.org\",pattoo_agent_id=\"cdc2fda05cf76067289a8de4a4a8b"
+      "host=\"myhost.example.org\",pattoo_agent_hostname=\"myhost.example.org\",pattoo_agent_id="
+      "\"cdc2fda05cf76067289a8de4a4a8b"
       "3885239073be1ae813489778886c4e90763\",pattoo_agent_polled_target=\"myhost.example.org\","
       "pattoo_agent_program=\"pattoo_agent_os_autonomousd\"";
   EXPECT_EQ(p.rows[0].labels,
@@ -242,7 +244,8 @@ TEST(PattooSpec, ModbusDocsPostBecomesTwoGaugesWithUnitLabel) {
   EXPECT_EQ(p.stats.rejected, 0u) << FirstError(p);
   ASSERT_EQ(p.rows.size(), 2u);
   EXPECT_EQ(p.rows[0].labels,
-            "agent_modbustcpd_input_register_30386{pattoo_agent_hostname=\"palisadoes\","
+            "agent_modbustcpd_input_register_30386{host=\"foo.example.org\","
+            "pattoo_agent_hostname=\"palisadoes\","
             "pattoo_agent_id=\"66cf7a8e560f75e23d557023ce591120abd094925bde6d97f09561b69b6ed3c4\","
             "pattoo_agent_polled_target=\"foo.example.org\",pattoo_agent_program=\"pattoo_agent_"
             "modbustcpd\",pattoo_checksum=\"8e160e806f80fefbb66877555dfd90dc8328b3879e04a3283315b"
@@ -598,12 +601,13 @@ TEST(PattooLabels, LabelLimitsRejectTheDatapointWithTheReason) {
             "pattoo_key too long: the metric name is limited to 4096 bytes");
 }
 
-TEST(PattooLabels, FiftyEightMetadataLabelsFitTheSeriesLimit) {
+TEST(PattooLabels, FiftySevenMetadataLabelsFitTheSeriesLimit) {
+  // __name__, host and the five agent labels leave 57 of the 64.
   Dp meta;
-  for (int i = 0; i < 58; ++i) meta.emplace_back("m" + std::to_string(i), "\"v\"");
+  for (int i = 0; i < 57; ++i) meta.emplace_back("m" + std::to_string(i), "\"v\"");
   Parsed p = Parse(Post({Datapoint("\"a\"", "99", "1", meta)}));
   EXPECT_EQ(p.stats.samples, 1u) << FirstError(p);
-  meta.emplace_back("m58", "\"v\"");
+  meta.emplace_back("m57", "\"v\"");
   p = Parse(Post({Datapoint("\"a\"", "99", "1", meta)}));
   EXPECT_EQ(FirstError(p), "datapoint 0 (a): too many labels: 65 (limit 64)");
 }
@@ -663,8 +667,8 @@ TEST(PattooStructure, NonPairEntryDropsThePostOnlyWhenReferenced) {
   EXPECT_EQ(p.stats.samples, 1u) << FirstError(p);
   ASSERT_EQ(p.rows.size(), 1u);
   EXPECT_EQ(p.rows[0].labels,
-            "a{pattoo_agent_hostname=\"h\",pattoo_agent_id=\"i\",pattoo_agent_polled_target=\"t\","
-            "pattoo_agent_program=\"p\",pattoo_checksum=\"c\"}");
+            "a{host=\"t\",pattoo_agent_hostname=\"h\",pattoo_agent_id=\"i\","
+            "pattoo_agent_polled_target=\"t\",pattoo_agent_program=\"p\",pattoo_checksum=\"c\"}");
 
   p = Parse(WithDatapoints("{\"key_value_pairs\": {" + ok_pairs +
                            "}, \"datapoint_pairs\": [[0,1,2,3,4,5,6,7,8,9,10]]}"));
