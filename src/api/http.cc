@@ -27,22 +27,38 @@ std::string_view HttpRequest::header(std::string_view lower_name) const {
 
 std::string_view ErrorTypeFor(int status) {
   switch (status) {
-    case 400: return "bad_data";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 408: return "timeout";
-    case 409: return "conflict";
-    case 411: return "length_required";
-    case 413: return "too_large";
-    case 415: return "unsupported_media_type";
-    case 422: return "execution";
-    case 429: return "too_many_requests";
-    case 431: return "header_too_large";
-    case 503: return "unavailable";
-    case 507: return "insufficient_storage";
-    default: return status >= 500 ? "internal" : "bad_request";
+    case 400:
+      return "bad_data";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 408:
+      return "timeout";
+    case 409:
+      return "conflict";
+    case 411:
+      return "length_required";
+    case 413:
+      return "too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 422:
+      return "execution";
+    case 429:
+      return "too_many_requests";
+    case 431:
+      return "header_too_large";
+    case 503:
+      return "unavailable";
+    case 507:
+      return "insufficient_storage";
+    default:
+      return status >= 500 ? "internal" : "bad_request";
   }
 }
 

@@ -24,7 +24,7 @@ TEST(JsonWriter, EscapesControlCharactersQuotesAndBackslashes) {
 TEST(JsonWriter, InvalidUtf8BecomesReplacementCharacterValidIsKept) {
   EXPECT_EQ(JsonQuote("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
   EXPECT_EQ(JsonQuote("x\xFFy"), "\"x\xEF\xBF\xBDy\"");
-  EXPECT_EQ(JsonQuote("\xC3"), "\"\xEF\xBF\xBD\"");          // truncated sequence
+  EXPECT_EQ(JsonQuote("\xC3"), "\"\xEF\xBF\xBD\"");                  // truncated sequence
   EXPECT_EQ(JsonQuote("\xC0\xAF"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\"");  // overlong
   EXPECT_EQ(JsonQuote("\xED\xA0\x80"), "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // surrogate
   EXPECT_EQ(JsonQuote("\xF0\x9F\x98\x80"), "\"\xF0\x9F\x98\x80\"");

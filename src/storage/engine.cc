@@ -519,6 +519,9 @@ StorageStats Engine::Stats() {
   wal::WalMetrics wm = wal_->Metrics();
   st.wal_bytes = wm.size_on_disk;
   st.wal_segments = wm.segments;
+  st.wal_fsync_bounds_us.assign(wal::kFsyncBucketBoundsUs.begin(), wal::kFsyncBucketBoundsUs.end());
+  st.wal_fsync_counts.assign(wm.fsync_latency_us.begin(), wm.fsync_latency_us.end());
+  st.wal_fsync_sum_us = wm.fsync_latency_sum_us;
   st.disk_budget_bytes = opts_.disk_budget_bytes;
   st.samples_appended = appended_;
   st.samples_rejected = rejected_;

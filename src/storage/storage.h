@@ -120,6 +120,12 @@ struct StorageStats {
   uint64_t out_of_order_samples = 0;
   uint64_t compactions = 0;
   uint64_t compactions_failed = 0;
+  // WAL fsync latency histogram: wal_fsync_counts[i] syncs took at most
+  // wal_fsync_bounds_us[i] (and more than the bound before); the extra last count holds
+  // the slower ones. Empty for a backend without a WAL.
+  std::vector<uint64_t> wal_fsync_bounds_us;
+  std::vector<uint64_t> wal_fsync_counts;
+  uint64_t wal_fsync_sum_us = 0;
   std::vector<TierStats> tiers;
 };
 
