@@ -72,12 +72,12 @@ void IngestQueue::WriterLoop() {
     } else {
       failed_.fetch_add(1, std::memory_order_relaxed);
     }
+    item.done(std::move(r), *item.batch);
     {
       MutexLock l(&mu_);
       held_bytes_ -= item.bytes;
     }
     ReleaseBatch(std::move(item.batch));
-    item.done(std::move(r));
   }
 }
 

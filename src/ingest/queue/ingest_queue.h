@@ -54,7 +54,9 @@ struct IngestQueueStats {
 
 class IngestQueue {
  public:
-  using Done = std::function<void(Result<storage::AppendResult>)>;
+  // Called with the append's result and the batch itself (still filled; it goes back to
+  // the pool once `done` returns), so an answer can name the series storage refused.
+  using Done = std::function<void(Result<storage::AppendResult>, const storage::WriteBatch&)>;
 
   IngestQueue(storage::Storage* storage, IngestQueueOptions options);
   ~IngestQueue();
@@ -67,6 +69,7 @@ class IngestQueue {
   void ReleaseBatch(std::unique_ptr<storage::WriteBatch> batch);
 
   // Queues `batch`; a writer appends it and then calls `done` (on the writer thread).
+  // `done` must not block for long: it holds up that writer.
   // Returns false, calling nothing, when the queue is full or stopped: the caller still
   // owns nothing (the batch went back to the pool) and answers 503.
   bool Submit(std::unique_ptr<storage::WriteBatch> batch, Done done);

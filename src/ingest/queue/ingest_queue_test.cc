@@ -40,19 +40,20 @@ TEST(IngestQueue, SubmittedBatchesAreDurableBeforeTheirCallbackRuns) {
   for (int h = 0; h < 8; ++h) {
     auto b = q.AcquireBatch();
     Fill(b.get(), "h" + std::to_string(h), 100);
-    ASSERT_TRUE(q.Submit(std::move(b), [&, h](Result<storage::AppendResult> r) {
-      ASSERT_TRUE(r.ok());
-      // The samples are readable by the time the callback runs.
-      storage::SelectRequest req;
-      req.matchers = {storage::Matcher::Equal("host", "h" + std::to_string(h))};
-      req.from = kT0;
-      req.to = kT0 + 3'600'000;
-      auto got = db->Select(req);
-      ASSERT_TRUE(got.ok());
-      ASSERT_EQ(got->size(), 1u);
-      EXPECT_EQ((*got)[0].timestamps.size(), 100u);
-      done[h].set_value(r->accepted);
-    }));
+    ASSERT_TRUE(
+        q.Submit(std::move(b), [&, h](Result<storage::AppendResult> r, const storage::WriteBatch&) {
+          ASSERT_TRUE(r.ok());
+          // The samples are readable by the time the callback runs.
+          storage::SelectRequest req;
+          req.matchers = {storage::Matcher::Equal("host", "h" + std::to_string(h))};
+          req.from = kT0;
+          req.to = kT0 + 3'600'000;
+          auto got = db->Select(req);
+          ASSERT_TRUE(got.ok());
+          ASSERT_EQ(got->size(), 1u);
+          EXPECT_EQ((*got)[0].timestamps.size(), 100u);
+          done[h].set_value(r->accepted);
+        }));
   }
   for (auto& d : done) EXPECT_EQ(d.get_future().get(), 100u);
   q.Stop();
@@ -125,7 +126,7 @@ TEST(IngestQueue, RefusesBatchesBeyondItsByteBoundAndTakesThemAgainOnceDrained) 
   o.max_bytes = probe->ByteSize() * 3;  // room for three batches
   IngestQueue q(&gated, o);
   std::atomic<int> callbacks{0};
-  auto cb = [&](Result<storage::AppendResult> r) {
+  auto cb = [&](Result<storage::AppendResult> r, const storage::WriteBatch&) {
     EXPECT_TRUE(r.ok());
     callbacks.fetch_add(1);
   };
@@ -157,7 +158,8 @@ TEST(IngestQueue, OneBatchLargerThanTheBoundPassesWhenTheQueueIsEmpty) {
   auto b = q.AcquireBatch();
   Fill(b.get(), "x", 1000);
   std::promise<void> p;
-  ASSERT_TRUE(q.Submit(std::move(b), [&](Result<storage::AppendResult>) { p.set_value(); }));
+  ASSERT_TRUE(q.Submit(std::move(b), [&](Result<storage::AppendResult>,
+                                         const storage::WriteBatch&) { p.set_value(); }));
   p.get_future().wait();
 }
 
@@ -170,7 +172,8 @@ TEST(IngestQueue, StopAppendsWhatIsQueuedThenRefuses) {
   for (int i = 0; i < 5; ++i) {
     auto b = q.AcquireBatch();
     Fill(b.get(), "x", 10);
-    ASSERT_TRUE(q.Submit(std::move(b), [&](Result<storage::AppendResult>) { ++callbacks; }));
+    ASSERT_TRUE(q.Submit(std::move(b), [&](Result<storage::AppendResult>,
+                                           const storage::WriteBatch&) { ++callbacks; }));
   }
   std::thread opener([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -182,7 +185,8 @@ TEST(IngestQueue, StopAppendsWhatIsQueuedThenRefuses) {
   EXPECT_EQ(gated.appended(), 50u);
   auto b = q.AcquireBatch();
   Fill(b.get(), "x", 10);
-  EXPECT_FALSE(q.Submit(std::move(b), [](Result<storage::AppendResult>) { FAIL(); }));
+  EXPECT_FALSE(q.Submit(std::move(b),
+                        [](Result<storage::AppendResult>, const storage::WriteBatch&) { FAIL(); }));
 }
 
 TEST(IngestQueue, ReleasedBatchesAreReusedCleared) {
