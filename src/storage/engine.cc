@@ -399,13 +399,28 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
   p_states.clear();
   new_defs.clear();
   pending.reserve(batch.series_count());
-  for (const WriteBatch::Series& bs : batch.series()) {
+  // Look every series up under one acquisition of the head's lock (concurrent appenders
+  // would otherwise contend on it once per series).
+  thread_local std::vector<uint64_t> hashes;
+  thread_local std::vector<std::string_view> encs;
+  thread_local std::vector<uint8_t> hashed;
+  thread_local std::vector<head::MemSeries*> found;
+  const auto all_series = batch.series();
+  hashes.resize(all_series.size());
+  encs.resize(all_series.size());
+  hashed.resize(all_series.size());
+  found.resize(all_series.size());
+  for (size_t i = 0; i < all_series.size(); ++i) {
+    encs[i] = batch.EncodedLabels(all_series[i]);
+    hashed[i] = all_series[i].sample_count > 0 && CanonicalHash(encs[i], &hashes[i]);
+  }
+  head_.FindMany(hashes, encs, hashed, found.data());
+  for (size_t si = 0; si < all_series.size(); ++si) {
+    const WriteBatch::Series& bs = all_series[si];
     auto samples = batch.samples(bs);
     if (samples.empty()) continue;
-    std::string_view enc = batch.EncodedLabels(bs);
-    head::MemSeries* s = nullptr;
-    uint64_t hash;
-    if (CanonicalHash(enc, &hash)) s = head_.Find(hash, enc);
+    std::string_view enc = encs[si];
+    head::MemSeries* s = found[si];
     if (s == nullptr) {
       auto labels = Labels::FromEncoded(enc);
       Status valid = labels.ok() ? labels->ValidateSeries() : labels.status();

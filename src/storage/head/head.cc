@@ -22,6 +22,23 @@ MemSeries* Head::Find(uint64_t hash, std::string_view encoded) const {
   return nullptr;
 }
 
+void Head::FindMany(std::span<const uint64_t> hashes, std::span<const std::string_view> encoded,
+                    std::span<const uint8_t> valid, MemSeries** out) const {
+  ReaderLock l(&series_mu_);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    out[i] = nullptr;
+    if (!valid[i]) continue;
+    auto it = by_hash_.find(hashes[i]);
+    if (it == by_hash_.end()) continue;
+    for (MemSeries* s = it->second; s != nullptr; s = s->next_same_hash) {
+      if (s->labels.encoded() == encoded[i]) {
+        out[i] = s;
+        break;
+      }
+    }
+  }
+}
+
 MemSeries* Head::GetByRef(SeriesRef ref) const {
   ReaderLock l(&series_mu_);
   auto it = by_ref_.find(ref);

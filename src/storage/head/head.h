@@ -122,6 +122,10 @@ class Head {
 
   // The series with these canonical labels (encoding and Labels::Hash()), or nullptr.
   MemSeries* Find(uint64_t hash, std::string_view encoded) const STRIX_EXCLUDES(series_mu_);
+  // Find() for many series under one acquisition of the lock: out[i] for (hashes[i],
+  // encoded[i]); entries with valid[i] == 0 (no hash) get nullptr.
+  void FindMany(std::span<const uint64_t> hashes, std::span<const std::string_view> encoded,
+                std::span<const uint8_t> valid, MemSeries** out) const STRIX_EXCLUDES(series_mu_);
   MemSeries* GetByRef(SeriesRef ref) const STRIX_EXCLUDES(series_mu_);
   // Creates a series (labels must be valid), or returns the one with these labels if it
   // exists already (then *created is false and its kind may differ: the caller checks).
