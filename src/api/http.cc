@@ -47,6 +47,8 @@ std::string_view ErrorTypeFor(int status) {
       return "too_large";
     case 415:
       return "unsupported_media_type";
+    case 417:
+      return "expectation_failed";
     case 422:
       return "execution";
     case 429:

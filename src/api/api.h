@@ -1,0 +1,67 @@
+// Api: everything strixd answers on its main listener (docs/api.md), as one HttpHandler:
+// routing, authentication by token and scope, the ingest endpoints (line protocol; the
+// Python monitoring system's POST /metrics), Strix's /api/v1/ queries, the Python
+// monitoring system's read and admin endpoints, and GET /metrics (self-metrics).
+//
+// PattooAgentListener is the opt-in pattoo agent API listener: pattoo's routes only, no
+// auth (pattoo agents cannot send tokens), byte-compatible answers.
+//
+// Writes are answered only once durable: the handler parses the body into a batch on the
+// HTTP worker, hands it to the IngestQueue, and the queue's writer answers after
+// Storage::Append. A full queue is 503 with Retry-After.
+//
+// Thread-safety: Handle() is called concurrently by the HTTP workers; everything it
+// touches (storage, metadata store, queue, self-metrics) is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/http.h"
+#include "api/self_metrics.h"
+#include "core/clock.h"
+#include "ingest/queue/ingest_queue.h"
+#include "meta/meta_store.h"
+#include "storage/storage.h"
+
+namespace strix::api {
+
+struct ApiContext {
+  storage::Storage* storage = nullptr;
+  meta::MetaStore* meta = nullptr;
+  ingest::IngestQueue* queue = nullptr;
+  SelfMetrics* metrics = nullptr;
+  Clock* clock = nullptr;  // null: Clock::Real()
+  // Errors listed in the 400 answer to a partly invalid write.
+  size_t max_errors = 10;
+  // Seconds a client is told to wait (Retry-After) when the ingest queue is full.
+  int retry_after_seconds = 1;
+  // The largest number of series one query may return (400 beyond it).
+  size_t max_series_per_query = 100'000;
+};
+
+class Api : public HttpHandler {
+ public:
+  explicit Api(ApiContext ctx);
+  ~Api() override;
+  void Handle(HttpRequest req, Respond respond) override;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class PattooAgentListener : public HttpHandler {
+ public:
+  explicit PattooAgentListener(ApiContext ctx);
+  ~PattooAgentListener() override;
+  void Handle(HttpRequest req, Respond respond) override;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strix::api

@@ -1,0 +1,366 @@
+// The API handler end to end in process: real storage, metadata store and ingest queue,
+// requests handed to Api::Handle as the HTTP server would. (The real server over sockets
+// is tested in tests/integration.)
+#include "api/api.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include "api/internal/api_impl.h"
+#include "core/clock.h"
+#include "core/testing/temp_dir.h"
+#include "storage/engine.h"
+
+namespace strix::api {
+namespace {
+
+using testing::TempDir;
+
+constexpr int64_t kNow = 1'795'300'600'000;  // a little after the spec's A15 samples
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::EngineOptions o;
+    auto db = storage::OpenEmbedded(dir_.Join("storage"), o, Env::Default(), clock_);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    storage_ = std::move(*db);
+    meta::MetaStoreOptions mo;
+    mo.clock = &clock_;
+    auto m = meta::MetaStore::Open(dir_.Join("meta.db"), mo);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    meta_ = std::move(*m);
+    queue_ = std::make_unique<ingest::IngestQueue>(storage_.get(), ingest::IngestQueueOptions{});
+    ApiContext ctx{storage_.get(), meta_.get(), queue_.get(), &metrics_, &clock_};
+    api_ = std::make_unique<Api>(ctx);
+    pattoo_ = std::make_unique<PattooAgentListener>(ctx);
+    ingest_token_ = Token("agent", {meta::Scope::kIngest});
+    read_token_ = Token("viewer", {meta::Scope::kRead});
+    admin_token_ = Token("admin", {meta::Scope::kAdmin});
+  }
+  void TearDown() override {
+    queue_->Stop();
+    ASSERT_TRUE(meta_->Close().ok());
+    ASSERT_TRUE(storage_->Close().ok());
+  }
+
+  std::string Token(const char* name, meta::Scopes scopes) {
+    auto t = meta_->CreateToken(name, scopes);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return t->plaintext;
+  }
+
+  HttpResponse Call(HttpHandler& h, std::string method, std::string target, std::string body,
+                    const std::string& token, std::string content_type = "") {
+    HttpRequest req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.body = std::move(body);
+    if (!token.empty()) req.headers.push_back({"authorization", "Bearer " + token});
+    if (!content_type.empty()) req.headers.push_back({"content-type", content_type});
+    std::promise<HttpResponse> p;
+    h.Handle(std::move(req), [&p](HttpResponse r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  HttpResponse Get(std::string target, const std::string& token) {
+    return Call(*api_, "GET", std::move(target), "", token);
+  }
+  HttpResponse Post(std::string target, std::string body, const std::string& token) {
+    return Call(*api_, "POST", std::move(target), std::move(body), token);
+  }
+
+  TempDir dir_;
+  ManualClock clock_{kNow};
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<meta::MetaStore> meta_;
+  std::unique_ptr<ingest::IngestQueue> queue_;
+  SelfMetrics metrics_;
+  std::unique_ptr<Api> api_;
+  std::unique_ptr<PattooAgentListener> pattoo_;
+  std::string ingest_token_, read_token_, admin_token_;
+};
+
+TEST_F(ApiTest, EveryEndpointNeedsATokenWithTheRightScope) {
+  HttpResponse r = Post("/write", "cpu,host=a v=1 1795300000", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("missing token"), std::string::npos);
+  r = Post("/write", "cpu,host=a v=1 1795300000", "strix_nope_nope");
+  EXPECT_EQ(r.status, 401);
+  r = Post("/write?precision=s", "cpu,host=a v=1 1795300000", read_token_);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_NE(r.body.find("'ingest' scope"), std::string::npos) << r.body;
+  r = Get("/api/v1/labels", ingest_token_);
+  EXPECT_EQ(r.status, 403);
+  r = Post("/update_tags", R"({"hostname":"a","tags":{}})", read_token_);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Get("/-/healthy", "").status, 200);
+}
+
+TEST_F(ApiTest, InfluxV1ClientsMaySendTheTokenAsBasicPasswordOrP) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/write?precision=s&u=x&p=" + ingest_token_;
+  req.body = "cpu,host=a v=1 1795300000";
+  std::promise<HttpResponse> p;
+  api_->Handle(req, [&](HttpResponse r) { p.set_value(std::move(r)); });
+  EXPECT_EQ(p.get_future().get().status, 204);
+}
+
+TEST_F(ApiTest, LineProtocolWriteReadsBackExactly) {
+  HttpResponse w = Post("/write?precision=s",
+                        "net,host=web1,if=eth0 rx=18446744073709551615u,pkts=-3i,up=true,"
+                        "state=\"ok\" 1795300000\n"
+                        "cpu,host=web1 usage=42.5 1795300010\n",
+                        ingest_token_);
+  ASSERT_EQ(w.status, 204) << w.body;
+  HttpResponse r =
+      Get("/api/v1/select?match[]=net_rx&start=1795299000&end=1795300100", read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"kind\":\"counter64\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"timestamps\":[1795300000000],\"values\":[18446744073709551615]"),
+            std::string::npos)
+      << r.body;
+  r = Get("/api/v1/select?match[]=net_pkts&start=1795299000&end=1795300100", read_token_);
+  EXPECT_NE(r.body.find("\"values\":[-3]"), std::string::npos) << r.body;
+  r = Get("/api/v1/latest?match[]={host=\"web1\"}", read_token_);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("\"value\":\"ok\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"value\":42.5"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"value\":1}"), std::string::npos) << r.body;  // up=true -> 1
+}
+
+TEST_F(ApiTest, PartlyInvalidWriteStoresTheValidLinesAndNamesTheBadOnes) {
+  HttpResponse w = Post("/write?precision=s",
+                        "cpu,host=a v=1 1795300000\n"
+                        "cpu,host=a v= 1795300010\n"
+                        "cpu,host=a v=3 1795300020\n"
+                        "bad line\n",
+                        ingest_token_);
+  ASSERT_EQ(w.status, 400);
+  EXPECT_NE(w.body.find("2 of 4 lines rejected"), std::string::npos) << w.body;
+  EXPECT_NE(w.body.find("line 2, column"), std::string::npos) << w.body;
+  EXPECT_NE(w.body.find("line 4, column"), std::string::npos) << w.body;
+  HttpResponse r = Get("/api/v1/select?match[]=cpu_v&start=1795299000&end=1795300100", read_token_);
+  EXPECT_NE(r.body.find("\"timestamps\":[1795300000000,1795300020000]"), std::string::npos)
+      << r.body;
+}
+
+TEST_F(ApiTest, ConsolidatedSelectAndSeriesAndLabels) {
+  std::string body;
+  for (int i = 0; i < 60; ++i)
+    body += "m,host=h1 v=" + std::to_string(i) + " " + std::to_string(1795296000 + i * 10) + "\n";
+  ASSERT_EQ(Post("/write?precision=s", body, ingest_token_).status, 204);
+  HttpResponse r =
+      Get("/api/v1/select?match[]=m_v&start=1795296000&end=1795296599&step=5m&fn=max&minmax=1",
+          read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"values\":[29,59]"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"min\":[0,30]"), std::string::npos) << r.body;
+  r = Get("/api/v1/select?match[]=m_v&step=5m&fn=median", read_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("'fn'"), std::string::npos);
+  r = Get("/api/v1/series?match[]={host=\"h1\"}", read_token_);
+  EXPECT_NE(r.body.find("\"labels\":{\"__name__\":\"m_v\",\"host\":\"h1\"}"), std::string::npos)
+      << r.body;
+  r = Get("/api/v1/labels", read_token_);
+  EXPECT_EQ(r.body, "{\"status\":\"success\",\"data\":[\"__name__\",\"host\"]}\n");
+  r = Get("/api/v1/label/host/values", read_token_);
+  EXPECT_EQ(r.body, "{\"status\":\"success\",\"data\":[\"h1\"]}\n");
+  r = Get("/api/v1/select?start=x", read_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("match[]"), std::string::npos);
+  r = Get("/api/v1/select?match[]=m_v&start=yesterday", read_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("'start'"), std::string::npos) << r.body;
+}
+
+TEST_F(ApiTest, UnknownPathIs404WrongMethodIs405WithAllow) {
+  HttpResponse r = Get("/nope", read_token_);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("/nope"), std::string::npos);
+  r = Call(*api_, "DELETE", "/write", "", ingest_token_);
+  EXPECT_EQ(r.status, 405);
+  ASSERT_FALSE(r.headers.empty());
+  EXPECT_EQ(r.headers[0].value, "POST");
+}
+
+// Spec §A8's vector: start=1795300000, end=1795300500.
+TEST_F(ApiTest, FetchHistoryFollowsTheSpecVectorAndHostsAndTags) {
+  ASSERT_EQ(Post("/write?precision=ms",
+                 "cpu_usage,host=web1 value=42.5 1795300000500\n"
+                 "cpu_usage,host=web1 value=95 1795300200000\n"
+                 "cpu_usage,host=web1 value=80 1795300260000\n"
+                 "cpu_usage,host=web1 value=99 1795300350000\n"
+                 "cpu_usage,host=web1 value=97 1795300400000\n"
+                 "cpu_usage,host=web1 value=96 1795300401000\n",
+                 ingest_token_)
+                .status,
+            204);
+  // Line protocol names the series cpu_usage_value; the Python system's own POST /metrics
+  // names it after the metric. Query the stored name.
+  HttpResponse r =
+      Get("/fetch/history/web1/cpu_usage_value?start=1795300000&end=1795300500", read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body,
+            "[[1795300000.0,null],[1795300000.5,42.5],[1795300060.5,null],[1795300120.5,null],"
+            "[1795300180.5,null],[1795300200.0,95.0],[1795300260.0,80.0],[1795300320.0,null],"
+            "[1795300350.0,99.0],[1795300400.0,97.0],[1795300401.0,96.0],[1795300461.0,null]]");
+  // With a limit: time buckets with averages (not every n-th entry).
+  r = Get("/fetch/history/web1/cpu_usage_value?start=1795300000&end=1795300500&limit=5",
+          read_token_);
+  EXPECT_EQ(r.body,
+            "[[1795300000.0,42.5],[1795300100.0,null],[1795300200.0,87.5],"
+            "[1795300300.0,99.0],[1795300400.0,96.5]]");
+  r = Get("/fetch/hosts", read_token_);
+  EXPECT_EQ(r.body, R"({"web1":{"tags":{}}})");
+  r = Post("/update_tags", R"({"hostname":"web1","tags":{"role":"web","env":"prod"}})",
+           admin_token_);
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Post("/update_tags", R"({"hostname":"db1"})", admin_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, R"({"error":"Both hostname and tags are required"})");
+  r = Post("/update_tags", R"({"hostname":"nohost","tags":{}})", admin_token_);
+  EXPECT_EQ(r.status, 404);
+  r = Get("/fetch/latest", read_token_);
+  EXPECT_EQ(r.body,
+            R"({"web1":{"metrics":{"cpu_usage_value":96.0},"tags":{"env":"prod","role":"web"}}})");
+  r = Get("/fetch/metrics_for_host?hostname=web1", read_token_);
+  EXPECT_EQ(r.body, R"(["cpu_usage_value"])");
+  r = Get("/fetch/metrics_for_host", read_token_);
+  EXPECT_EQ(r.status, 400);
+  r = Get("/api/v1/hosts", read_token_);
+  EXPECT_NE(r.body.find("\"host\":\"web1\",\"tags\":{\"env\":\"prod\",\"role\":\"web\"}"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("\"series\":1"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"status\":\"up\""), std::string::npos) << r.body;
+
+  r = Post(
+      "/delete_metrics",
+      R"({"hostname":"web1","metric_name":"cpu_usage_value","start_time":1795300200,"end_time":1795300260})",
+      admin_token_);
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Get("/api/v1/select?match[]=cpu_usage_value&start=1795300000&end=1795300500", read_token_);
+  EXPECT_NE(r.body.find("\"timestamps\":[1795300000500,1795300350000,1795300400000,1795300401000]"),
+            std::string::npos)
+      << r.body;
+  r = Post("/remove_host", R"({"hostname":"web1"})", admin_token_);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Get("/fetch/hosts", read_token_).body, "{}");
+  r = Get("/api/v1/select?match[]=cpu_usage_value&start=1795300000&end=1795300500", read_token_);
+  EXPECT_EQ(r.body.find("timestamps"), std::string::npos) << r.body;
+  EXPECT_EQ(Get("/aggregate", admin_token_).status, 200);
+  EXPECT_EQ(Post("/aggregate", "", admin_token_).status, 200);
+}
+
+// The spec's A15 posts, through the Python system's own ingest route.
+TEST_F(ApiTest, NakulosPostsAsInTheSpecAndTagsChangeOnlyWhenSent) {
+  HttpResponse r =
+      Post("/metrics",
+           R"({"hostname":"web1","client_id":"c-1","metrics":{"cpu_usage":{"value":42.5,)"
+           R"("timestamp":1795300000.5},"mem":{"value":70,"timestamp":1795300000.5}},)"
+           R"("tags":{"role":"web","env":"prod"}})",
+           ingest_token_);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"status": "received"})");
+  // No timestamp: the server's time; no tags: the host keeps its tags.
+  r = Post("/metrics", R"({"hostname":"web1","metrics":{"cpu_usage":91}})", ingest_token_);
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Post("/metrics", R"({"metrics":{}})", ingest_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("hostname"), std::string::npos) << r.body;
+  r = Post("/metrics", R"({"hostname":"web1","metrics":{"bad":null,"disk used %":12}})",
+           ingest_token_);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("metrics.bad"), std::string::npos) << r.body;
+  EXPECT_EQ(Get("/fetch/hosts", read_token_).body,
+            R"({"web1":{"tags":{"env":"prod","role":"web"}}})");
+  EXPECT_EQ(Get("/fetch/latest", read_token_).body,
+            R"({"web1":{"metrics":{"cpu_usage":91.0,"disk used %":12.0,"mem":70.0},)"
+            R"("tags":{"env":"prod","role":"web"}}})");
+  EXPECT_EQ(Get("/fetch/metrics_for_host?hostname=web1", read_token_).body,
+            R"(["cpu_usage","disk used %","mem"])");
+  r = Get("/fetch/history/web1/disk%20used%20%25?start=" + std::to_string(kNow / 1000 - 30) +
+              "&end=" + std::to_string(kNow / 1000 + 30),
+          read_token_);
+  EXPECT_NE(r.body.find("[" + std::to_string(kNow / 1000) + ".0,12.0]"), std::string::npos)
+      << r.body;
+  r = Get("/fetch/history/web1/mem?start=1795300000&end=1795300001", read_token_);
+  EXPECT_EQ(r.body, "[[1795300000.0,null],[1795300000.5,70.0]]");
+}
+
+TEST_F(ApiTest, PattooChartDataGivesCounterRatesOnTheGridWithoutResetSpikes) {
+  const int64_t base = kNow / 1000 - 50;
+  std::string body;
+  const std::pair<int, int> points[] = {{0, 1000}, {10, 2000}, {20, 3000}, {40, 5000}, {50, 5}};
+  for (auto [dt, v] : points) {
+    body +=
+        "disk_io,host=h,pattoo_agent_id=a,pattoo_agent_polled_target=h,pattoo_checksum=c "
+        "read=" +
+        std::to_string(v) + "u " + std::to_string(base + dt) + "\n";
+  }
+  ASSERT_EQ(Post("/write?precision=s", body, ingest_token_).status, 204);
+  const uint64_t idx = PattooDatapointIdx(storage::Labels{
+      {"pattoo_agent_id", "a"}, {"pattoo_agent_polled_target", "h"}, {"pattoo_checksum", "c"}});
+  HttpResponse r =
+      Get("/pattoo/api/v1/web/rest/data/" + std::to_string(idx) + "?secondsago=50", read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto at = [&](int dt) { return std::to_string((base + dt) * 1000); };
+  EXPECT_EQ(r.body, "[{\"timestamp\":" + at(0) + ",\"value\":null},{\"timestamp\":" + at(10) +
+                        ",\"value\":100},{\"timestamp\":" + at(20) +
+                        ",\"value\":100},{\"timestamp\":" + at(30) +
+                        ",\"value\":null},{\"timestamp\":" + at(40) +
+                        ",\"value\":null},{\"timestamp\":" + at(50) + ",\"value\":null}]");
+  EXPECT_EQ(Get("/pattoo/api/v1/web/rest/data/12345", read_token_).body, "[]");
+  EXPECT_EQ(Get("/pattoo/api/v1/web/rest/data/x", read_token_).status, 400);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST_F(ApiTest, PattooListenerStoresTheSpecPayloadWithoutAToken) {
+  const char* src = std::getenv("STRIX_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  std::string body = ReadFile(std::string(src) + "/testdata/pattoo/os_autonomousd_spec_1_3.json");
+  ASSERT_FALSE(body.empty());
+  // The spec's post is from 2019: move its sample time to a minute ago, or storage would
+  // refuse the samples as older than the out-of-order window (pattoo says OK either way).
+  const std::string ts = std::to_string(kNow - 60'000);
+  for (size_t at; (at = body.find("1575789070000")) != std::string::npos;) body.replace(at, 13, ts);
+  HttpResponse r =
+      Call(*pattoo_, "POST", "/pattoo/api/v1/agent/receive/abc", body, "", "application/json");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "OK");
+  r = Call(*pattoo_, "GET", "/pattoo/api/v1/agent/status", "", "");
+  EXPECT_EQ(r.status, 200);
+  r = Call(*pattoo_, "POST", "/pattoo/api/v1/agent/receive/abc", "{bad", "", "application/json");
+  EXPECT_EQ(r.status, 500);
+  r =
+      Get("/api/v1/"
+          "latest?match[]={pattoo_checksum="
+          "\"053a8131c365201e742acda31aeccef3ddc6a8ba904d90e1c5309c0440448eb9\"}",
+          read_token_);
+  EXPECT_NE(r.body.find("\"kind\":\"counter64\",\"ts\":" + ts + ",\"value\":522239488"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(Get("/fetch/hosts", read_token_).body, R"({"myhost.example.org":{"tags":{}}})");
+}
+
+TEST_F(ApiTest, SelfMetricsCountIngestAndAuthFailures) {
+  ASSERT_EQ(Post("/write?precision=s", "cpu,host=a v=1 1795300000", ingest_token_).status, 204);
+  Post("/write", "x", "");
+  HttpResponse r = Get("/metrics", read_token_);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("strix_api_samples_ingested_total 1\n"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("strix_api_auth_failures_total 1\n"), std::string::npos) << r.body;
+}
+
+}  // namespace
+}  // namespace strix::api
