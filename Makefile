@@ -44,10 +44,6 @@ test: build clang format-check
 	cd $(RELEASE) && ctest -j $(JOBS) --output-on-failure --label-exclude slow
 
 run: build
-	@if [ ! -x $(RELEASE)/src/server/strixd ]; then \
-	  echo "make run: strixd does not exist yet (it comes with the strixd issue); nothing to start." >&2; \
-	  exit 1; \
-	fi
 	@scripts/run.sh
 
 bench: build
