@@ -1,14 +1,19 @@
-// strix: the admin tool. Storage subcommands for now:
+// strix: the admin tool.
+//   strix check-config <strixd.yaml>          the server's own loading and validation
+//   strix token create --name N --scope S     a new API token, printed once
+//   strix token list | revoke <id>
 //   strix dump-wal <data-dir>                 every WAL record, and where a torn tail starts
 //   strix dump-block <data-dir> <seq|file>    a block's meta, series and chunk references
 //   strix verify <data-dir>                   checks every block (CRCs, chunks, index) and the WAL
-// Exit status: 0 when fine, 1 when a check found damage, 2 on usage errors.
-// Nothing here modifies the data directory.
+// A data-dir is strixd's (holding storage/) or the storage directory itself.
+// Exit status: 0 when fine, 1 when a check found damage or a command failed, 2 on usage
+// errors. Only the token commands write (to the metadata database).
 #include <CLI/CLI.hpp>
 #include <cinttypes>
 #include <cstdio>
 #include <string>
 
+#include "admin.h"
 #include "core/env.h"
 #include "storage/block/block.h"
 #include "storage/chunk/decoder.h"
@@ -212,7 +217,38 @@ int main(int argc, char** argv) {
   auto* vf =
       app.add_subcommand("verify", "Check every checksum, chunk and index of a data directory");
   vf->add_option("data-dir", dir, "strixd data directory")->required();
+
+  std::string config_file;
+  auto* cc = app.add_subcommand("check-config", "Validate a strixd.yaml (errors with file:line)");
+  cc->add_option("file", config_file, "strixd.yaml")->required();
+
+  strix::tools::MetaLocation loc;
+  std::string name, scopes, expires, token_id;
+  auto* tok = app.add_subcommand("token", "Manage API tokens (stored hashed)");
+  tok->require_subcommand(1);
+  tok->fallthrough();  // --config/--data-dir may follow create, list or revoke
+  for (CLI::App* sub : {static_cast<CLI::App*>(tok)}) {
+    sub->add_option("-c,--config", loc.config_path, "strixd.yaml, to find the metadata database");
+    sub->add_option("-d,--data-dir", loc.data_dir, "strixd data directory (default ./var)");
+  }
+  auto* tc =
+      tok->add_subcommand("create", "Create a token and print it (the only time it is shown)");
+  tc->add_option("--name", name, "what the token is for, e.g. 'agent web-01'")->required();
+  tc->add_option("--scope", scopes, "comma-separated: ingest, read, admin (admin implies read)")
+      ->required();
+  tc->add_option("--expires", expires, "lifetime, e.g. 90d (default: never expires)");
+  auto* tl = tok->add_subcommand("list", "List tokens (never their secrets)");
+  auto* tr = tok->add_subcommand("revoke", "Revoke a token by its id");
+  tr->add_option("id", token_id, "the token id (see token list)")->required();
   CLI11_PARSE(app, argc, argv);
+  if (cc->parsed()) return strix::tools::CheckConfig(config_file);
+  if (tc->parsed()) return strix::tools::TokenCreate(loc, name, scopes, expires);
+  if (tl->parsed()) return strix::tools::TokenList(loc);
+  if (tr->parsed()) return strix::tools::TokenRevoke(loc, token_id);
+  // A strixd data directory holds the storage in storage/.
+  if (!dir.empty() && strix::Env::Default().FileExists(strix::JoinPath(dir, "storage/wal"))) {
+    dir = strix::JoinPath(dir, "storage");
+  }
   if (dw->parsed()) return strix::DumpWal(dir);
   if (db->parsed()) return strix::DumpBlock(dir, which, samples);
   if (vf->parsed()) return strix::Verify(dir);
