@@ -1,16 +1,21 @@
 # Helpers for tests, fuzz targets and benchmarks that live beside the code they test.
 
 # strix_test(<name> SOURCES <files...> DEPS <targets...>)
-# A GoogleTest binary; each TEST becomes one ctest test labelled "unit".
+# A GoogleTest binary; each TEST becomes one ctest test labelled "unit" (or LABELS).
 function(strix_test name)
   cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
-  set(labels unit ${T_LABELS})
+  # One label: "unit", or the test's own (e.g. "integration"). A list would not survive
+  # gtest_discover_tests' PROPERTIES (its second item is read as a property name).
+  set(labels unit)
+  if(T_LABELS)
+    set(labels ${T_LABELS})
+  endif()
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "${labels}"
-    ENVIRONMENT "STRIX_SOURCE_DIR=${CMAKE_SOURCE_DIR};STRIX_BINARY_DIR=${CMAKE_BINARY_DIR}")
+    ENVIRONMENT "STRIX_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()
 
 # strix_fuzz(<target> SOURCES <files...> DEPS <targets...>)
