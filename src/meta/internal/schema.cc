@@ -52,7 +52,9 @@ CREATE TABLE tokens (
 
 std::span<const Migration> Migrations() { return kMigrations; }
 
-Result<int64_t> CheckSchema(Connection* conn) {
+namespace {
+
+Result<int64_t> CheckSchemaSnapshot(Connection* conn) {
   const int64_t latest = LatestSchemaVersion();
   // The first statements read the file header: a file that is not a database fails here.
   STRIX_ASSIGN_OR_RETURN(int64_t app_id, conn->QueryInt("PRAGMA application_id"));
@@ -80,6 +82,19 @@ Result<int64_t> CheckSchema(Connection* conn) {
         conn->path());
   }
   return version;
+}
+
+}  // namespace
+
+Result<int64_t> CheckSchema(Connection* conn) {
+  // One read transaction, so the three reads see one state of the file: another process
+  // migrating a new file at the same moment must not be seen half-way (tables there, the
+  // application_id not yet), which would look like another application's database.
+  STRIX_RETURN_IF_ERROR(conn->Exec("BEGIN"));
+  Result<int64_t> r = CheckSchemaSnapshot(conn);
+  Status end = conn->Exec(r.ok() ? "COMMIT" : "ROLLBACK");
+  if (r.ok() && !end.ok()) return end;
+  return r;
 }
 
 Result<int64_t> Migrate(Connection* conn) {
