@@ -507,9 +507,15 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
     wal::Record rec{head::kSamplesRecord, builder.Finish()};
     STRIX_RETURN_IF_ERROR(wal_->Append(rec));
     for (head::MemSeries* s : new_defs) s->logged.store(true, std::memory_order_release);
+    // Shared counters and the head's minimum are updated once per batch, not per series:
+    // concurrent appenders would otherwise bounce their cache lines on every series. The
+    // minimum is noted before the samples land, as it was per series.
+    Timestamp batch_min = INT64_MAX;
+    for (const auto& p : pending) batch_min = std::min(batch_min, p_ts[p.begin]);
+    if (batch_min != INT64_MAX) NoteHeadSample(batch_min);
+    uint64_t late = 0;
     for (const auto& p : pending) {
       std::span<const Timestamp> ts(p_ts.data() + p.begin, p.count);
-      NoteHeadSample(ts.front());
       head::ApplyStats st =
           p.series->kind == ValueKind::kState
               ? head_.ApplyState(p.series, ts, states_of(p), now)
@@ -517,8 +523,9 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
                     p.series, ts, std::span<const uint64_t>(p_raw.data() + p.vbegin, p.count), now);
       res.accepted += p.count;
       res.duplicates += st.duplicates;
-      late_ += st.late;
+      late += st.late;
     }
+    if (late != 0) late_.fetch_add(late, std::memory_order_relaxed);
   }
   appended_ += res.accepted;
   rejected_ += res.rejected;
