@@ -47,6 +47,17 @@ std::string ReadSource(const std::string& rel) {
   return ss.str();
 }
 
+int RunCommand(const std::string& cmd, std::string* out = nullptr) {
+  std::string text;
+  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[512];
+  while (std::fgets(buf, sizeof(buf), p) != nullptr) text += buf;
+  const int rc = ::pclose(p);
+  if (out != nullptr) *out = text;
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
 class StrixdTest : public ::testing::Test {
  protected:
   void StartServer(const std::string& yaml = "") {
@@ -199,6 +210,33 @@ TEST_F(StrixdTest, BadInputGetsItsErrorAndNothingStoredIsLost) {
       << r.body;
 }
 
+TEST_F(StrixdTest, TlsListenerServesTheApiToAnIndependentClient) {
+  const std::string cert = dir_.Join("cert.pem");
+  const std::string key = dir_.Join("key.pem");
+  ASSERT_EQ(RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 "
+                       "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                       key + " -out " + cert),
+            0);
+  StartServer("listen:\n  port: 0\n  tls: {cert: " + cert + ", key: " + key + "}\n");
+  const std::string base = "https://127.0.0.1:" + std::to_string(server_->port());
+  std::string out;
+  // curl, not the test's own client: an independent TLS implementation.
+  ASSERT_EQ(RunCommand("curl -sS --cacert " + cert + " -H 'Authorization: Bearer " + token_ +
+                           "' --data-binary 'tls,host=a v=5 " + std::to_string(NowSeconds() - 60) +
+                           "' -w '%{http_code}' '" + base + "/write?precision=s'",
+                       &out),
+            0)
+      << out;
+  EXPECT_EQ(out, "204");
+  ASSERT_EQ(RunCommand("curl -sS --cacert " + cert + " -H 'Authorization: Bearer " + token_ +
+                           "' '" + base + "/api/v1/latest?match[]=tls_v'",
+                       &out),
+            0);
+  EXPECT_NE(out.find("\"value\":5"), std::string::npos) << out;
+  // Plain HTTP on the TLS port gets nothing useful.
+  EXPECT_NE(HttpCall(server_->port(), "GET", "/-/healthy", "", {}, 2000).status, 200);
+}
+
 TEST_F(StrixdTest, RevokedTokenStopsWorkingWhileTheServerRuns) {
   StartServer();
   std::string reader = server_->CreateToken("read");
@@ -236,17 +274,6 @@ TEST_F(StrixdTest, SelfMetricsAreServedAndStored) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_NE(r.body.find("strix-test"), std::string::npos) << r.body;
-}
-
-int RunCommand(const std::string& cmd, std::string* out = nullptr) {
-  std::string text;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[512];
-  while (std::fgets(buf, sizeof(buf), p) != nullptr) text += buf;
-  const int rc = ::pclose(p);
-  if (out != nullptr) *out = text;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 TEST(StrixdDaemon, StartStatusStopLikePattooDaemons) {
