@@ -378,6 +378,7 @@ enum RouteId {
   kDeleteMetrics,
   kAggregateGet,
   kAggregatePost,
+  kAdminFlush,
   kPattooChartData,
   kRoot,
 };
@@ -405,6 +406,7 @@ constexpr Route kRoutes[] = {
     {"POST", "/delete_metrics", false, Access::kAdmin, kDeleteMetrics},
     {"GET", "/aggregate", false, Access::kAdmin, kAggregateGet},
     {"POST", "/aggregate", false, Access::kAdmin, kAggregatePost},
+    {"POST", "/api/v1/admin/flush", false, Access::kAdmin, kAdminFlush},
     {"GET", "/pattoo/api/v1/web/rest/data/", true, Access::kRead, kPattooChartData},
 };
 
@@ -712,6 +714,9 @@ void Api::Handle(HttpRequest req, Respond respond) {
     case kAggregateGet:
     case kAggregatePost:
       out = im.Aggregate();
+      break;
+    case kAdminFlush:
+      out = im.AdminFlush();
       break;
     default:
       out = ErrorResponse(500, "unrouted endpoint");

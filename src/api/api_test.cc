@@ -256,6 +256,24 @@ TEST_F(ApiTest, FetchHistoryFollowsTheSpecVectorAndHostsAndTags) {
   EXPECT_EQ(Post("/aggregate", "", admin_token_).status, 200);
 }
 
+// POST /api/v1/admin/flush moves the head into blocks (benchmarks measure bytes on disk
+// after it); it needs the admin scope, and the samples read back the same afterwards.
+TEST_F(ApiTest, AdminFlushPersistsTheHeadAndKeepsTheSamples) {
+  HttpResponse r = Post("/write?precision=s",
+                        "cpu,host=a v=1.5 1795300000\ncpu,host=a v=2.5 1795300010", ingest_token_);
+  ASSERT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(Post("/api/v1/admin/flush", "", read_token_).status, 403);
+  EXPECT_EQ(Get("/api/v1/admin/flush", admin_token_).status, 405);
+  ASSERT_EQ(storage_->Stats().tiers.at(0).blocks, 0u);
+  r = Post("/api/v1/admin/flush", "", admin_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"disk_bytes\":"), std::string::npos) << r.body;
+  EXPECT_GE(storage_->Stats().tiers.at(0).blocks, 1u);
+  EXPECT_EQ(storage_->Stats().head_samples, 0u);
+  r = Get("/api/v1/select?match[]=cpu_v&start=1795299990&end=1795300020", read_token_);
+  EXPECT_NE(r.body.find("\"values\":[1.5,2.5]"), std::string::npos) << r.body;
+}
+
 // The spec's A15 posts, through the Python system's own ingest route.
 TEST_F(ApiTest, NakulosPostsAsInTheSpecAndTagsChangeOnlyWhenSent) {
   HttpResponse r =

@@ -44,6 +44,8 @@ struct Api::Impl {
   HttpResponse V1Select(const QueryParams& q);
   HttpResponse V1Latest(const QueryParams& q);
   HttpResponse V1Hosts(const QueryParams& q);
+  // POST /api/v1/admin/flush: the head to blocks, then compaction; waits for both.
+  HttpResponse AdminFlush();
 
   // ---- the Python monitoring system (compat_nakulos.cc)
   HttpResponse FetchLatest();
