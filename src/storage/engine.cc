@@ -380,6 +380,8 @@ void Reject(AppendResult* r, uint32_t tag, uint32_t idx, Status why) {
 
 Result<AppendResult> Engine::Append(const WriteBatch& batch) {
   if (closed_) return Status::FailedPrecondition("storage is closed");
+  if (!batch.sealed())
+    return Status::FailedPrecondition("write batch not sealed (WriteBatch::Seal)");
   AppendResult res;
   const int64_t now = clock_.NowMillis();
   const Timestamp min_ts = now - opts_.out_of_order_window_ms;
@@ -425,7 +427,8 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
       auto labels = Labels::FromEncoded(enc);
       Status valid = labels.ok() ? labels->ValidateSeries() : labels.status();
       if (!valid.ok()) {
-        for (uint32_t i = 0; i < samples.size(); ++i) Reject(&res, bs.tag, i, valid);
+        for (uint32_t i = 0; i < samples.size(); ++i)
+          Reject(&res, batch.SampleTag(bs, i), i, valid);
         continue;
       }
       bool created;
@@ -436,7 +439,7 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
                                                std::string(ValueKindName(s->kind)) + ", not " +
                                                std::string(ValueKindName(bs.kind)),
                                            s->labels.ToString());
-      for (uint32_t i = 0; i < samples.size(); ++i) Reject(&res, bs.tag, i, why);
+      for (uint32_t i = 0; i < samples.size(); ++i) Reject(&res, batch.SampleTag(bs, i), i, why);
       continue;
     }
     // Valid samples in timestamp order; within the batch the last of a timestamp wins.
@@ -444,18 +447,19 @@ Result<AppendResult> Engine::Append(const WriteBatch& batch) {
     for (uint32_t i = 0; i < samples.size(); ++i) {
       const auto& smp = samples[i];
       if (smp.ts < min_ts) {
-        Reject(&res, bs.tag, i,
+        Reject(&res, batch.SampleTag(bs, i), i,
                Status::OutOfRange("sample older than the out-of-order window",
                                   "timestamp " + std::to_string(smp.ts)));
       } else if (smp.ts > max_ts) {
-        Reject(&res, bs.tag, i,
+        Reject(&res, batch.SampleTag(bs, i), i,
                Status::OutOfRange("sample timestamp too far in the future",
                                   "timestamp " + std::to_string(smp.ts)));
       } else if (IsNaNBits(bs.kind, smp.value)) {
-        Reject(&res, bs.tag, i, Status::InvalidArgument("value is not a number"));
+        Reject(&res, batch.SampleTag(bs, i), i, Status::InvalidArgument("value is not a number"));
       } else if (bs.kind == ValueKind::kState &&
                  batch.StateOf(smp).size() > chunk::kMaxStateBytes) {
-        Reject(&res, bs.tag, i, Status::InvalidArgument("state string longer than 4096 bytes"));
+        Reject(&res, batch.SampleTag(bs, i), i,
+               Status::InvalidArgument("state string longer than 4096 bytes"));
       } else {
         order.push_back(i);
       }

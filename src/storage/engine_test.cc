@@ -125,6 +125,29 @@ TEST(Engine, RejectsBadSamplesAndKeepsTheRest) {
   EXPECT_EQ(Raw(*f.db, "g")[0].timestamps.size(), 1u);
 }
 
+// Samples a parser added to an earlier series (WriteBatch::AddNumericTo) are rejected with
+// their own tags; an unsealed batch is refused as a whole.
+TEST(Engine, RejectionsOfRegroupedSamplesNameTheirOwnTag) {
+  Fixture f;
+  WriteBatch b;
+  const uint32_t g = b.StartSeries(ValueKind::kGauge, {{"__name__", "g"}}, 1);
+  b.AddGauge(kNow - 2000, 1);
+  b.StartSeries(ValueKind::kGauge, {{"__name__", "h"}}, 2);
+  b.AddGauge(kNow, 1);
+  b.AddNumericTo(g, kNow - 25 * 3'600'000LL, NumericValue{.f = 2}, 3);  // too old
+  b.AddNumericTo(g, kNow - 1000, NumericValue{.f = 3}, 4);
+  auto unsealed = f.db->Append(b);
+  ASSERT_FALSE(unsealed.ok());
+  EXPECT_EQ(unsealed.status().code(), StatusCode::kFailedPrecondition);
+  b.Seal();
+  auto r = f.db->Append(b);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->accepted, 3u);
+  ASSERT_EQ(r->rejected, 1u);
+  EXPECT_EQ(r->first_rejections[0].series_tag, 3u);
+  EXPECT_EQ(Raw(*f.db, "g")[0].timestamps.size(), 2u);
+}
+
 TEST(Engine, DataSurvivesReopenFromTheWal) {
   Fixture f;
   AddGauges(*f.db, "a", kNow - 100'000, 10, 5);

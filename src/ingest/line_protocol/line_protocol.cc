@@ -284,6 +284,63 @@ std::string_view LineProtocolParser::Resolve(const Text& t) const {
   return std::string_view(scratch_).substr(t.offset, t.size);
 }
 
+const LineProtocolParser::SeenLine* LineProtocolParser::FindLine(uint64_t hash) const {
+  if (slots_.empty()) return nullptr;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.generation != generation_) return nullptr;
+    if (slot.hash != hash) continue;
+    const SeenLine& line = seen_lines_[slot.line];
+    if (line.key_size == series_key_.size() &&
+        std::memcmp(line.key, series_key_.data(), line.key_size) == 0)
+      return &line;
+  }
+}
+
+bool LineProtocolParser::SameFields(const SeenLine& line) const {
+  if (line.field_count != fields_.size()) return false;
+  for (size_t k = 0; k < fields_.size(); ++k) {
+    const SeenField& sf = seen_fields_[line.first_field + k];
+    const Field& f = fields_[k];
+    if (sf.kind != f.kind || sf.raw_key_size != f.raw_key_size ||
+        std::memcmp(sf.raw_key, f.raw_key, f.raw_key_size) != 0)
+      return false;
+  }
+  return true;
+}
+
+void LineProtocolParser::RememberLine(uint64_t hash, const SeenLine* existing,
+                                      uint32_t first_series) {
+  SeenLine line{series_key_.data(), static_cast<uint32_t>(series_key_.size()),
+                static_cast<uint32_t>(seen_fields_.size()), static_cast<uint32_t>(fields_.size()),
+                first_series};
+  for (const Field& f : fields_)
+    seen_fields_.push_back(SeenField{f.raw_key, f.raw_key_size, f.kind});
+  if (existing != nullptr) {  // the key's fields changed: remember the newest layout
+    seen_lines_[static_cast<size_t>(existing - seen_lines_.data())] = line;
+    return;
+  }
+  if (seen_lines_.size() >= kMaxRememberedLines) return;
+  if ((seen_lines_.size() + 1) * 2 > slots_.size()) {  // keep the load at most 1/2
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.assign(std::max<size_t>(256, old.size() * 2), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& e : old) {
+      if (e.generation != generation_) continue;
+      size_t i = e.hash & mask;
+      while (slots_[i].generation == generation_) i = (i + 1) & mask;
+      slots_[i] = e;
+    }
+  }
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i].generation == generation_) i = (i + 1) & mask;
+  slots_[i] = Slot{generation_, hash, static_cast<uint32_t>(seen_lines_.size())};
+  seen_lines_.push_back(line);
+}
+
 bool LineProtocolParser::Fail(const char* at, std::string message) {
   error_column_ = static_cast<uint32_t>(at - line_begin_) + 1;
   error_ = std::move(message);
@@ -297,6 +354,9 @@ Status LineProtocolParser::Parse(std::string_view body, int64_t now_ms, storage:
   stats->samples = 0;
   stats->rejected_lines = 0;
   stats->first_errors.clear();
+  ++generation_;  // forget the lines of the previous body (generation 0 is never used)
+  seen_lines_.clear();
+  seen_fields_.clear();
 
   const char* p = body.data();
   const char* const end = p + body.size();
@@ -334,22 +394,44 @@ Status LineProtocolParser::Parse(std::string_view body, int64_t now_ms, storage:
     }
 
     // Emit: the line is valid, and scratch_ no longer grows, so views into it are stable.
-    labels_.clear();
-    labels_.emplace_back(storage::kMetricNameLabel, std::string_view());
-    for (const Tag& t : tags_) labels_.emplace_back(Resolve(t.name), Resolve(t.value));
-    for (const Field& f : fields_) {
-      metric_.assign(metric_prefix_);
-      metric_.append(Resolve(f.key));
-      labels_[0].second = metric_;
-      batch->StartSeries(f.kind, labels_, tag);
-      if (f.kind == ValueKind::kState) {
-        batch->AddState(ts, Resolve(f.state));
-      } else {
-        batch->AddNumeric(ts, f.value);
+    const uint64_t key_hash = storage::StableHash64(series_key_);
+    const SeenLine* seen = FindLine(key_hash);
+    if (seen != nullptr && SameFields(*seen)) {
+      for (size_t k = 0; k < fields_.size(); ++k) {
+        const Field& f = fields_[k];
+        const uint32_t series = seen->first_series + static_cast<uint32_t>(k);
+        if (f.kind == ValueKind::kState) {
+          batch->AddStateTo(series, ts, Resolve(f.state), tag);
+        } else {
+          batch->AddNumericTo(series, ts, f.value, tag);
+        }
       }
+    } else {
+      labels_.clear();
+      labels_.emplace_back(storage::kMetricNameLabel, std::string_view());
+      for (const Tag& t : tags_) labels_.emplace_back(Resolve(t.name), Resolve(t.value));
+      uint32_t first_series = 0;
+      for (size_t k = 0; k < fields_.size(); ++k) {
+        const Field& f = fields_[k];
+        metric_.assign(metric_prefix_);
+        metric_.append(Resolve(f.key));
+        labels_[0].second = metric_;
+        const uint32_t series = batch->StartSeries(f.kind, labels_, tag);
+        if (k == 0) first_series = series;
+        if (f.kind == ValueKind::kState) {
+          batch->AddState(ts, Resolve(f.state));
+        } else {
+          batch->AddNumeric(ts, f.value);
+        }
+      }
+      RememberLine(key_hash, seen, first_series);
     }
     stats->samples += fields_.size();
   }
+  batch->Seal();
+  ++generation_;  // its views point into the body
+  seen_lines_.clear();
+  seen_fields_.clear();
   return Status::Ok();
 }
 
@@ -362,8 +444,10 @@ bool LineProtocolParser::ParseLine(std::string_view line, size_t first, int64_t 
   const char* end = line.data() + line.size();
   while (end > p && IsBlank(end[-1])) --end;  // trailing blanks
 
+  const char* key_begin = p;
   if (!ParseMeasurement(p, end)) return false;
   if (p < end && *p == ',' && !ParseTags(p, end)) return false;
+  series_key_ = std::string_view(key_begin, static_cast<size_t>(p - key_begin));
   // p is at the end of the line or at the space before the fields.
   if (p == end) return Fail(p, "missing fields: expected a space, then field=value");
   while (p < end && *p == ' ') ++p;
@@ -489,6 +573,8 @@ bool LineProtocolParser::ParseFields(const char*& p, const char* end) {
     const char* key_end = p++;
 
     Field f;
+    f.raw_key = key_begin;
+    f.raw_key_size = static_cast<uint32_t>(key_end - key_begin);
     // The metric name is metric_prefix_ + key; a clean key stays a view of the body.
     if (!key_escape && NameIsClean(key_begin, key_end, kMetricChar, /*digit_rule=*/false)) {
       f.key = Text{key_begin, 0, static_cast<uint32_t>(key_end - key_begin), true};

@@ -15,6 +15,14 @@
 // line's 1-based number as its WriteBatch tag, so that Storage::Append's rejections can
 // name the line too.
 //
+// A line whose series key (measurement and tags, byte for byte) and field keys and kinds
+// (in the same order) were met earlier in the same body adds its samples to the batch
+// series started for that earlier line (WriteBatch::AddNumericTo), found through a small
+// hash table of raw series keys: Telegraf and agents send every series once per
+// timestamp, and storage then looks each series up, logs and applies it once per body
+// instead of once per line. The table remembers at most kMaxRememberedLines series keys;
+// later new ones are started as usual. Parse() leaves the batch sealed.
+//
 // Cost: the body is read through string_views; text is copied only when it holds an
 // escape or a character that must be replaced, into a scratch buffer that the parser
 // keeps across lines and calls. Once warmed up, a parser and a reused batch allocate
@@ -120,7 +128,9 @@ class LineProtocolParser {
     uint32_t column;  // 0-based offset of the key in the line
   };
   struct Field {
-    Text key;  // sanitised; the metric name is metric_prefix_ + key
+    Text key;                       // sanitised; the metric name is metric_prefix_ + key
+    const char* raw_key = nullptr;  // the key as written in the body
+    uint32_t raw_key_size = 0;
     storage::ValueKind kind = storage::ValueKind::kGauge;
     storage::NumericValue value{.u = 0};
     Text state;  // the string of a kState field
@@ -143,6 +153,14 @@ class LineProtocolParser {
   // (`escape`: the byte class a backslash escapes in this position).
   Text MakeText(const char* begin, const char* end, bool has_escape, uint16_t escape);
   std::string_view Resolve(const Text& t) const;
+  // The remembered line with the current line's series key, or nullptr. Raw bytes are
+  // compared, so tags written in another order make other batch series (storage merges
+  // them).
+  struct SeenLine;
+  const SeenLine* FindLine(uint64_t hash) const;
+  // True when the current line's fields_ match the remembered line's, key for key.
+  bool SameFields(const SeenLine& line) const;
+  void RememberLine(uint64_t hash, const SeenLine* existing, uint32_t first_series);
   // Records the error of the current line at `at`; returns false.
   bool Fail(const char* at, std::string message);
 
@@ -159,6 +177,35 @@ class LineProtocolParser {
   size_t tags_encoded_bytes_ = 0;           // tags_ in WriteBatch's label encoding
   uint32_t error_column_ = 0;
   std::string error_;
+
+  // Lines remembered in this body, by raw series key: open addressing over slots, a
+  // power-of-two size. Views point into the body, so every Parse() starts a new
+  // generation (a slot of an older one is empty); the slots keep their memory.
+  struct SeenLine {
+    const char* key;  // measurement and tags as written
+    uint32_t key_size;
+    uint32_t first_field;  // in seen_fields_
+    uint32_t field_count;
+    uint32_t first_series;  // the batch series of its fields, consecutive
+  };
+  struct SeenField {
+    const char* raw_key;
+    uint32_t raw_key_size;
+    storage::ValueKind kind;
+  };
+  struct Slot {
+    uint64_t generation = 0;
+    uint64_t hash = 0;
+    uint32_t line = 0;  // in seen_lines_
+  };
+  std::vector<Slot> slots_;
+  std::vector<SeenLine> seen_lines_;
+  std::vector<SeenField> seen_fields_;
+  uint64_t generation_ = 0;
+  std::string_view series_key_;  // the current line's measurement and tags, raw
 };
+
+// The most series keys one Parse() remembers for AddNumericTo (bounds the table).
+inline constexpr size_t kMaxRememberedLines = 1 << 16;
 
 }  // namespace strix::ingest

@@ -65,12 +65,17 @@ std::vector<Point> Points(const WriteBatch& batch) {
     // Everything the parser emits must pass storage's own validation.
     EXPECT_TRUE(labels->ValidateSeries().ok())
         << labels->ValidateSeries().ToString() << " " << labels->ToString();
+    uint32_t i = 0;
     for (const auto& sample : batch.samples(s)) {
-      Point p{labels->ToString(), s.kind, s.tag, sample.ts, sample.value, ""};
+      Point p{labels->ToString(), s.kind, batch.SampleTag(s, i++), sample.ts, sample.value, ""};
       if (s.kind == ValueKind::kState) p.state = std::string(batch.StateOf(sample));
       out.push_back(std::move(p));
     }
   }
+  // The batch groups a series' samples (lines met again join the series started first);
+  // line order is what the tests compare.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Point& a, const Point& b) { return a.tag < b.tag; });
   return out;
 }
 
@@ -464,6 +469,64 @@ TEST(LineProtocol, ErrorsBeyondMaxErrorsAreCountedButNotKept) {
   r = ParseBody(body, o);
   EXPECT_EQ(r.stats.rejected_lines, 25u);
   EXPECT_TRUE(r.stats.first_errors.empty());
+}
+
+// A line met again later in the body (same series key, same field keys and kinds) adds its
+// samples to the batch series started the first time, each sample keeping its own line
+// number. Other fields, another kind, or the tags in another order start new batch series
+// (storage merges series with equal labels).
+TEST(LineProtocol, ALineSeenAgainInTheBodyAddsToTheSameBatchSeries) {
+  Parsed r = ParseBody(
+      "cpu,host=a idle=1,user=2 1000\n"
+      "cpu,host=b idle=3 1000\n"
+      "cpu,host=a idle=4,user=5 2000\n"
+      "cpu,host=a idle=6i 3000\n"
+      "cpu,host=b idle=7 2000\n"
+      "cpu,host=a idle=8 4000\n"
+      "cpu,host=a,z=1 idle=9 4000\n"
+      "cpu,z=1,host=a idle=10 5000\n"
+      "cpu,host=a idle=11 5000\n",
+      ParseOptions{.precision = Precision::kMilliseconds});
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_TRUE(r.batch.sealed());
+  EXPECT_EQ(r.stats.samples, 11u);
+  ASSERT_EQ(r.batch.series_count(), 7u);
+  auto tags_and_ts = [&](size_t series) {
+    std::vector<std::pair<uint32_t, Timestamp>> out;
+    const auto& s = r.batch.series()[series];
+    uint32_t i = 0;
+    for (const auto& smp : r.batch.samples(s)) out.emplace_back(r.batch.SampleTag(s, i++), smp.ts);
+    return out;
+  };
+  using V = std::vector<std::pair<uint32_t, Timestamp>>;
+  EXPECT_EQ(tags_and_ts(0), (V{{1, 1000}, {3, 2000}}));  // cpu_idle{host="a"}, cpu_user
+  EXPECT_EQ(tags_and_ts(1), (V{{1, 1000}, {3, 2000}}));
+  EXPECT_EQ(tags_and_ts(2), (V{{2, 1000}, {5, 2000}}));  // cpu_idle{host="b"}
+  EXPECT_EQ(tags_and_ts(3), (V{{4, 3000}}));             // the derive
+  EXPECT_EQ(r.batch.series()[3].kind, ValueKind::kDerive);
+  EXPECT_EQ(tags_and_ts(4), (V{{6, 4000}, {9, 5000}}));  // cpu_idle{host="a"} alone
+  EXPECT_EQ(tags_and_ts(5), (V{{7, 4000}}));
+  EXPECT_EQ(tags_and_ts(6), (V{{8, 5000}}));
+  EXPECT_EQ(r.batch.EncodedLabels(r.batch.series()[0]), r.batch.EncodedLabels(r.batch.series()[4]));
+  EXPECT_EQ(r.batch.EncodedLabels(r.batch.series()[5]), r.batch.EncodedLabels(r.batch.series()[6]));
+  EXPECT_EQ(r.batch.samples(r.batch.series()[1])[1].value.f, 5.0);
+  EXPECT_EQ(r.batch.samples(r.batch.series()[2])[1].value.f, 7.0);
+  EXPECT_EQ(r.batch.samples(r.batch.series()[4])[1].value.f, 11.0);
+}
+
+// A rejected line leaves no trace in the remembered series, and a later good line of the
+// same series is added where the first one went.
+TEST(LineProtocol, RememberedSeriesSurviveABadLineInBetween) {
+  Parsed r = ParseBody(
+      "m,h=x v=1 1000\n"
+      "m,h=x v=oops 2000\n"
+      "m,h=x v=3 3000\n",
+      ParseOptions{.precision = Precision::kMilliseconds});
+  EXPECT_EQ(r.stats.rejected_lines, 1u);
+  ASSERT_EQ(r.batch.series_count(), 1u);
+  ASSERT_EQ(r.points.size(), 2u);
+  EXPECT_EQ(r.points[1].tag, 3u);
+  EXPECT_EQ(r.points[1].value.f, 3.0);
 }
 
 TEST(LineProtocol, CrLfLineEndingsAndAFinalLineWithoutNewline) {
