@@ -101,7 +101,7 @@ void Head::AppendNumericLocked(MemSeries* s, Timestamp ts, uint64_t raw, ApplySt
     }
     if (!a.ok()) {
       // The open chunk ends later than ts only if it was cut; keep the sample as late.
-      s->late.push_back(LateSample{ts, raw, {}});
+      s->late.push_back(LateSample{ts, raw});
       ++st->late;
     }
     s->last_ts = ts;
@@ -110,7 +110,7 @@ void Head::AppendNumericLocked(MemSeries* s, Timestamp ts, uint64_t raw, ApplySt
     ++st->duplicates;
     return;
   } else {
-    s->late.push_back(LateSample{ts, raw, {}});
+    s->late.push_back(LateSample{ts, raw});
     ++st->late;
     if (ts == s->last_ts) s->last_raw = raw;
   }
@@ -142,7 +142,8 @@ ApplyStats Head::ApplyState(MemSeries* s, std::span<const Timestamp> ts,
         a = s->open.AppendState(t, v);
       }
       if (!a.ok()) {
-        s->late.push_back(LateSample{t, 0, std::string(v)});
+        s->late.push_back(LateSample{t, s->late_states.size()});
+        s->late_states.emplace_back(v);
         ++st.late;
       }
       s->last_ts = t;
@@ -151,7 +152,8 @@ ApplyStats Head::ApplyState(MemSeries* s, std::span<const Timestamp> ts,
       ++st.duplicates;
       continue;
     } else {
-      s->late.push_back(LateSample{t, 0, std::string(v)});
+      s->late.push_back(LateSample{t, s->late_states.size()});
+      s->late_states.emplace_back(v);
       ++st.late;
       if (t == s->last_ts) s->last_state.assign(v);
     }
@@ -167,8 +169,8 @@ namespace {
 // Decodes chunks (in time order) and late samples into a merged, sorted, de-duplicated
 // sequence within [from, to). Late samples win over chunk samples, later late over earlier.
 Status MergeData(ValueKind kind, const std::vector<std::string>& chunks, std::string_view open,
-                 const std::vector<LateSample>& late, Timestamp from, Timestamp to,
-                 SeriesSamples* out) {
+                 const std::vector<LateSample>& late, const std::vector<std::string>& late_states,
+                 Timestamp from, Timestamp to, SeriesSamples* out) {
   out->Clear();
   bool state = kind == ValueKind::kState;
   SeriesSamples base;
@@ -215,7 +217,8 @@ Status MergeData(ValueKind kind, const std::vector<std::string>& chunks, std::st
       Timestamp t = l[j]->ts;
       out->ts.push_back(t);
       if (state) {
-        out->states.push_back(l[j]->state);
+        out->states.push_back(l[j]->raw < late_states.size() ? late_states[l[j]->raw]
+                                                             : std::string());
       } else {
         out->raw.push_back(l[j]->raw);
       }
@@ -237,7 +240,7 @@ Status MergeData(ValueKind kind, const std::vector<std::string>& chunks, std::st
 }  // namespace
 
 Status MergeFrozen(const FrozenSeries& f, SeriesSamples* out) {
-  return MergeData(f.kind, f.chunks, {}, f.late, INT64_MIN, INT64_MAX, out);
+  return MergeData(f.kind, f.chunks, {}, f.late, f.late_states, INT64_MIN, INT64_MAX, out);
 }
 
 bool Head::Bounds(MemSeries* s, Timestamp* min_ts, Timestamp* max_ts) {
@@ -253,6 +256,7 @@ Status Head::Read(MemSeries* s, Timestamp from, Timestamp to, SeriesSamples* out
   std::vector<std::string> chunks;
   std::string open;
   std::vector<LateSample> late;
+  std::vector<std::string> late_states;
   {
     MutexLock l(&StripeOf(s->ref));
     if (s->min_ts >= to || s->last_ts < from) {
@@ -262,8 +266,9 @@ Status Head::Read(MemSeries* s, Timestamp from, Timestamp to, SeriesSamples* out
     chunks = s->sealed;
     open.assign(s->open.bytes());
     late = s->late;
+    late_states = s->late_states;
   }
-  return MergeData(s->kind, chunks, open, late, from, to, out);
+  return MergeData(s->kind, chunks, open, late, late_states, from, to, out);
 }
 
 bool Head::Latest(MemSeries* s, Timestamp* ts, uint64_t* raw, std::string* state) {
@@ -290,10 +295,11 @@ std::vector<MemSeries*> Head::Select(std::span<const Matcher> matchers) const {
 Status Head::DeleteRange(MemSeries* s, Timestamp from, Timestamp to) {
   MutexLock l(&StripeOf(s->ref));
   SeriesSamples all;
-  STRIX_RETURN_IF_ERROR(
-      MergeData(s->kind, s->sealed, s->open.bytes(), s->late, INT64_MIN, INT64_MAX, &all));
+  STRIX_RETURN_IF_ERROR(MergeData(s->kind, s->sealed, s->open.bytes(), s->late, s->late_states,
+                                  INT64_MIN, INT64_MAX, &all));
   s->sealed.clear();
   s->late.clear();
+  s->late_states.clear();
   s->open.Reset();
   s->min_ts = INT64_MAX;
   for (size_t i = 0; i < all.ts.size(); ++i) {
@@ -314,10 +320,12 @@ std::vector<FrozenSeries> Head::Cut() {
   for (MemSeries* s : all) {
     MutexLock l(&StripeOf(s->ref));
     if (!s->has_data()) continue;
-    FrozenSeries f{s->labels, s->kind, std::move(s->sealed), std::move(s->late)};
+    FrozenSeries f{s->labels, s->kind, std::move(s->sealed), std::move(s->late),
+                   std::move(s->late_states)};
     if (s->open.count() > 0) f.chunks.emplace_back(s->open.bytes());
     s->sealed.clear();
     s->late.clear();
+    s->late_states.clear();
     s->open.Reset();
     s->min_ts = INT64_MAX;
     out.push_back(std::move(f));
@@ -385,6 +393,7 @@ HeadStats Head::Stats() const {
     }
     st.late_samples += s->late.size();
     st.bytes += s->late.capacity() * sizeof(LateSample);
+    for (const auto& x : s->late_states) st.bytes += sizeof(std::string) + x.capacity();
     st.min_ts = std::min(st.min_ts, s->min_ts);
   }
   // Two hash-map nodes per series (by hash, by ref), estimated.

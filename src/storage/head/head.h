@@ -37,10 +37,10 @@
 
 namespace strix::storage::head {
 
+// 16 bytes: a series may buffer many (concurrent writers deliver interleaved time ranges).
 struct LateSample {
   Timestamp ts;
-  uint64_t raw;       // numeric value bits
-  std::string state;  // state series only
+  uint64_t raw;  // numeric value bits; for a state series, the index of its late_states string
 };
 
 // One series in the head. Fields after `labels` are guarded by the series' stripe lock.
@@ -56,8 +56,9 @@ struct MemSeries {
   std::atomic<bool> logged{false};
 
   chunk::Appender open;
-  std::vector<std::string> sealed;  // sealed chunks since the last cut, in time order
-  std::vector<LateSample> late;     // in arrival order
+  std::vector<std::string> sealed;       // sealed chunks since the last cut, in time order
+  std::vector<LateSample> late;          // in arrival order
+  std::vector<std::string> late_states;  // the strings of a state series' late samples
   // Newest sample ever applied (survives cuts, so order checks continue across flushes).
   Timestamp last_ts = INT64_MIN;
   uint64_t last_raw = 0;
@@ -87,6 +88,7 @@ struct FrozenSeries {
   ValueKind kind;
   std::vector<std::string> chunks;  // open layout or sealed, in time order
   std::vector<LateSample> late;
+  std::vector<std::string> late_states;
 };
 
 struct HeadOptions {
