@@ -1,6 +1,8 @@
 // strix-loadgen: builds the deterministic workload's payloads, then (outside the clock)
 // connects, reads the target's /proc counters, sends every payload over N keep-alive
 // connections, reads the counters again and reports. bench/README.md is the user guide.
+// --print-series, --dump and --dry-run send nothing: they print expected samples, bodies,
+// or the payloads' counts and sizes.
 //
 // Exit status: 0 when every payload was answered 2xx (or nothing was to be sent), 1 when
 // some were not, 2 for a usage or setup error.
@@ -13,9 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include "bench/loadgen/expected_series.h"
 #include "bench/loadgen/options.h"
 #include "bench/loadgen/payload.h"
 #include "bench/loadgen/procfs.h"
+#include "bench/loadgen/remote_write.h"
 #include "bench/loadgen/report.h"
 #include "bench/loadgen/sender.h"
 #include "bench/loadgen/workload.h"
@@ -66,6 +70,18 @@ int Run(int argc, char** argv) {
     fmt::print(stderr, "strix-loadgen: {}\n", workload.status().ToString());
     return 2;
   }
+  if (!o.print_series.empty()) {
+    for (const SeriesRef& ref : o.print_series) {
+      Result<ExpectedSeries> s = ExpectSeries(*workload, ref, o.payload.measurement);
+      if (!s.ok()) {
+        fmt::print(stderr, "strix-loadgen: {}\n", s.status().ToString());
+        return 2;
+      }
+      const std::string line = ExpectedSeriesJson(*s);
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
+    return std::fflush(stdout) == 0 ? 0 : 2;
+  }
   PayloadOptions popts = o.payload;
   if (o.dump >= 0) popts.gzip = false;  // a dump is for reading
   const int64_t build_start = clock.MonotonicNanos();
@@ -80,6 +96,16 @@ int Run(int argc, char** argv) {
   if (o.dump >= 0) {
     const size_t n = std::min<size_t>(static_cast<size_t>(o.dump), payloads.size());
     for (size_t i = 0; i < n; ++i) {
+      if (popts.format == Format::kRemoteWrite) {
+        // The WriteRequest protobuf as is, binary (`protoc --decode_raw` reads it).
+        Result<std::string> raw = SnappyUncompress(payloads[i].body);
+        if (!raw.ok()) {
+          fmt::print(stderr, "strix-loadgen: {}\n", raw.status().ToString());
+          return 2;
+        }
+        std::fwrite(raw->data(), 1, raw->size(), stdout);
+        continue;
+      }
       const std::string& b = payloads[i].body;
       std::fwrite(b.data(), 1, b.size(), stdout);
       if (b.empty() || b.back() != '\n') std::fputc('\n', stdout);

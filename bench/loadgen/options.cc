@@ -7,6 +7,8 @@
 #include <charconv>
 #include <limits>
 
+#include "bench/loadgen/remote_write.h"
+
 namespace strix::bench {
 namespace {
 
@@ -54,6 +56,7 @@ std::string Usage() {
 usage: strix-loadgen --url URL [options]      send the workload, report the figures
        strix-loadgen --dry-run [options]      build the payloads and describe them
        strix-loadgen --dump N [options]       print the first N bodies (uncompressed)
+       strix-loadgen --print-series H:M,...   print series' expected samples as JSON lines
 
 workload (the same options give the same samples):
   --hosts N            hosts, 10 series each (default 100)
@@ -63,15 +66,19 @@ workload (the same options give the same samples):
                        rounded down to the hour)
   --seed N             seed of every series (default 1)
 payload:
-  --format F           lp (InfluxDB line protocol, default) or pattoo (agent JSON)
-  --batch-lines N      line protocol: lines per request (default 5000)
+  --format F           lp (InfluxDB line protocol, default), pattoo (agent JSON) or
+                       remote-write (Prometheus remote write 1.0: protobuf, snappy)
+  --batch-lines N      line protocol, remote write: rows per request (default 5000)
   --precision P        line protocol: s, ms or ns (default s, or the URL's precision=)
-  --measurement NAME   line protocol: the measurement (default node)
+  --measurement NAME   line protocol: the measurement (default node); series names are
+                       NAME_<metric> (remote write, --print-series)
+  --int-counters       line protocol: write counters as i, not u (InfluxDB 1.x)
   --pattoo-targets N   pattoo: hosts per agent post, 10 datapoints each (default 100)
   --gzip               gzip the bodies (Content-Encoding: gzip)
 sending:
-  --url URL            http://IPv4:PORT/path; path defaults to /write, or for pattoo to
-                       /pattoo/api/v1/agent/receive/{agent_id}
+  --url URL            http://IPv4:PORT/path; path defaults to /write, for pattoo to
+                       /pattoo/api/v1/agent/receive/{agent_id}, for remote write to
+                       /api/v1/write
   --connections N      concurrent keep-alive connections (default 4)
   --header 'N: V'      an extra request header; repeatable
   --timeout DUR        per request (default 60s)
@@ -81,6 +88,10 @@ measuring:
   --cpu-settle DUR     also read the target's CPU this long after the last answer
   --json FILE          write every figure as JSON
   --name TEXT          a label for the report (e.g. the target's name)
+checking:
+  --print-series H:M   print the expected samples of host index H's metric M (e.g.
+                       7:cpu_user) as one JSON line, and exit; comma-separate or repeat
+                       for more series
 )";
 }
 
@@ -115,6 +126,12 @@ Result<LoadgenOptions> ParseArgs(const std::vector<std::string_view>& args, int6
     } else if (flag("--gzip")) {
       STRIX_RETURN_IF_ERROR(boolean());
       o.payload.gzip = true;
+    } else if (flag("--int-counters")) {
+      STRIX_RETURN_IF_ERROR(boolean());
+      o.payload.int_counters = true;
+    } else if (flag("--print-series")) {
+      STRIX_ASSIGN_OR_RETURN(std::string_view v, take());
+      STRIX_RETURN_IF_ERROR(ParseSeriesRefs(v, &o.print_series));
     } else if (flag("--url")) {
       STRIX_ASSIGN_OR_RETURN(std::string_view v, take());
       o.url = std::string(v);
@@ -195,17 +212,31 @@ Result<LoadgenOptions> ParseArgs(const std::vector<std::string_view>& args, int6
   STRIX_RETURN_IF_ERROR(o.payload.Validate());
   STRIX_RETURN_IF_ERROR(o.send.Validate());
   if (o.pid == 0 && o.cpu_settle_ms > 0) return Status::InvalidArgument("--cpu-settle needs --pid");
-  if (o.url.empty() && !o.dry_run && o.dump < 0)
-    return Status::InvalidArgument("--url is required (or --dry-run, or --dump N)");
+  for (const SeriesRef& s : o.print_series) {
+    if (s.host >= o.workload.hosts)
+      return Status::InvalidArgument(fmt::format(
+          "--print-series: host index {} is out of range (--hosts {})", s.host, o.workload.hosts));
+  }
+  if (o.url.empty() && !o.dry_run && o.dump < 0 && o.print_series.empty())
+    return Status::InvalidArgument(
+        "--url is required (or --dry-run, --dump N or --print-series H:M)");
   return o;
 }
 
 Status ResolveUrl(LoadgenOptions* o) {
   STRIX_ASSIGN_OR_RETURN(o->send.url, ParseHttpUrl(o->url));
   HttpUrl& u = o->send.url;
+  o->send.content_encoding = o->payload.gzip ? "gzip" : "";
+  o->send.format_headers.clear();
+  if (o->payload.format == Format::kRemoteWrite) {
+    if (u.target == "/") u.target = std::string(kRemoteWriteDefaultPath);
+    o->send.content_type = std::string(kRemoteWriteContentType);
+    o->send.content_encoding = std::string(kRemoteWriteContentEncoding);
+    o->send.format_headers.emplace_back(kRemoteWriteVersionHeader);
+    return Status::Ok();
+  }
   const bool pattoo = o->payload.format == Format::kPattoo;
   if (u.target == "/") u.target = pattoo ? "/pattoo/api/v1/agent/receive/{agent_id}" : "/write";
-  o->send.gzip = o->payload.gzip;
   o->send.content_type = pattoo ? "application/json" : "text/plain; charset=utf-8";
   if (pattoo) return Status::Ok();
   bool found = false;

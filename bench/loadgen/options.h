@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/loadgen/expected_series.h"
 #include "bench/loadgen/payload.h"
 #include "bench/loadgen/sender.h"
 #include "bench/loadgen/workload.h"
@@ -32,6 +33,9 @@ struct LoadgenOptions {
   std::string name;              // --name: a label for the report (e.g. "victoria-metrics")
   bool dry_run = false;          // --dry-run: build and describe the payloads, send nothing
   int64_t dump = -1;             // --dump N: print the first N bodies, send nothing
+  // --print-series HOST:METRIC[,...] (repeatable): print these series' expected samples
+  // as JSON lines, send nothing.
+  std::vector<SeriesRef> print_series;
   bool help = false;
 };
 
@@ -39,11 +43,13 @@ struct LoadgenOptions {
 // "now". Does not look at the URL beyond storing it (see ResolveUrl).
 Result<LoadgenOptions> ParseArgs(const std::vector<std::string_view>& args, int64_t now_ms);
 
-// Parses the URL into options->send.url. An empty path becomes /write (line protocol) or
-// /pattoo/api/v1/agent/receive/{agent_id} (pattoo). For line protocol the `precision`
-// query parameter and --precision must agree: a URL without one gets --precision's (default
-// s) appended; a URL with one sets the precision when --precision is absent; a URL
-// precision other than s, ms or ns is an error. Also sets the Content-Type and gzip flags.
+// Parses the URL into options->send.url. An empty path becomes /write (line protocol),
+// /pattoo/api/v1/agent/receive/{agent_id} (pattoo) or /api/v1/write (remote write). For
+// line protocol the `precision` query parameter and --precision must agree: a URL without
+// one gets --precision's (default s) appended; a URL with one sets the precision when
+// --precision is absent; a URL precision other than s, ms or ns is an error. Remote write
+// leaves the URL's query alone (its timestamps are always milliseconds). Also sets the
+// Content-Type, the Content-Encoding and the format's own headers.
 Status ResolveUrl(LoadgenOptions* options);
 
 // "10s", "1h", "1d", "500ms", "2w", "90m"; a bare number is seconds. Milliseconds.

@@ -174,7 +174,49 @@ TEST(LoadgenOptions, UrlPathAndPrecisionAreSettled) {
   o = Parse({"--url", "http://127.0.0.1:1", "--format", "pattoo", "--gzip"});
   ASSERT_TRUE(ResolveUrl(&*o).ok());
   EXPECT_EQ(o->send.content_type, "application/json");
-  EXPECT_TRUE(o->send.gzip);
+  EXPECT_EQ(o->send.content_encoding, "gzip");
+}
+
+TEST(LoadgenOptions, RemoteWriteUrlAndHeaders) {
+  Result<LoadgenOptions> o = Parse({"--url", "http://127.0.0.1:9090", "--format", "remote-write"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  ASSERT_TRUE(ResolveUrl(&*o).ok());
+  EXPECT_EQ(o->send.url.target, "/api/v1/write");  // no precision= appended
+  EXPECT_EQ(o->send.content_type, "application/x-protobuf");
+  EXPECT_EQ(o->send.content_encoding, "snappy");
+  EXPECT_EQ(o->send.format_headers,
+            (std::vector<std::string>{"X-Prometheus-Remote-Write-Version: 0.1.0"}));
+
+  o = Parse({"--url", "http://127.0.0.1:8428/api/v1/write?extra_label=a", "--format", "prw"});
+  ASSERT_TRUE(ResolveUrl(&*o).ok());
+  EXPECT_EQ(o->send.url.target, "/api/v1/write?extra_label=a");
+
+  o = Parse({"--url", "http://127.0.0.1:1", "--format", "remote-write", "--gzip"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("--gzip"), std::string_view::npos);
+
+  // Line protocol carries no remote-write header.
+  o = Parse({"--url", "http://127.0.0.1:1"});
+  ASSERT_TRUE(ResolveUrl(&*o).ok());
+  EXPECT_TRUE(o->send.format_headers.empty());
+  EXPECT_EQ(o->send.content_encoding, "");
+}
+
+TEST(LoadgenOptions, IntCountersAndPrintSeries) {
+  Result<LoadgenOptions> o = Parse({"--hosts", "8", "--int-counters", "--print-series",
+                                    "7:cpu_user,0:requests", "--print-series=3:latency_ms"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();  // --url is not needed
+  EXPECT_TRUE(o->payload.int_counters);
+  EXPECT_EQ(o->print_series, (std::vector<SeriesRef>{{7, 0}, {0, 7}, {3, 9}}));
+  EXPECT_FALSE(Parse({"--dry-run"})->payload.int_counters);
+
+  o = Parse({"--print-series", "8:cpu_user", "--hosts", "8"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("out of range"), std::string_view::npos);
+  o = Parse({"--print-series", "1:cpu"});
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("unknown metric"), std::string_view::npos);
+  EXPECT_FALSE(Parse({"--dry-run", "--int-counters=1"}).ok());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Line-protocol and pattoo bodies for a Workload (see payload.h). Text is appended with
+// Line-protocol and pattoo bodies for a Workload (see payload.h; remote write is in
+// remote_write.cc). Text is appended with
 // std::to_chars into one growing string per body; nothing here is on a timed path.
 #include "bench/loadgen/payload.h"
 
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include "bench/loadgen/remote_write.h"
 #include "bench/loadgen/sha256.h"
 
 namespace strix::bench {
@@ -277,11 +279,27 @@ Result<std::vector<Payload>> BuildPattoo(const Workload& w, const PayloadOptions
 Result<Format> ParseFormat(std::string_view name) {
   if (name == "lp" || name == "line-protocol" || name == "influx") return Format::kLineProtocol;
   if (name == "pattoo") return Format::kPattoo;
-  return Status::InvalidArgument(
-      fmt::format("unknown format \"{}\": expected lp (line-protocol) or pattoo", name));
+  if (name == "remote-write" || name == "prw") return Format::kRemoteWrite;
+  return Status::InvalidArgument(fmt::format(
+      "unknown format \"{}\": expected lp (line-protocol), pattoo or remote-write", name));
 }
 
-std::string_view FormatName(Format f) { return f == Format::kPattoo ? "pattoo" : "line-protocol"; }
+std::string_view FormatName(Format f) {
+  switch (f) {
+    case Format::kLineProtocol:
+      return "line-protocol";
+    case Format::kPattoo:
+      return "pattoo";
+    case Format::kRemoteWrite:
+      return "remote-write";
+  }
+  return "?";
+}
+
+std::string_view CompressionName(const PayloadOptions& options) {
+  if (options.format == Format::kRemoteWrite) return kRemoteWriteContentEncoding;
+  return options.gzip ? "gzip" : "none";
+}
 
 Result<TimePrecision> ParseTimePrecision(std::string_view name) {
   if (name == "s") return TimePrecision::kSeconds;
@@ -324,6 +342,12 @@ Status PayloadOptions::Validate() const {
   if (!IsPlainName(measurement))
     return Status::InvalidArgument("payload: the measurement must match [A-Za-z0-9_]+",
                                    measurement);
+  if (format == Format::kRemoteWrite && measurement[0] >= '0' && measurement[0] <= '9')
+    return Status::InvalidArgument(
+        "payload: a Prometheus series name cannot start with a digit (--measurement)", measurement);
+  if (gzip && format == Format::kRemoteWrite)
+    return Status::InvalidArgument(
+        "payload: remote write bodies are snappy-compressed; --gzip does not apply");
   if (!IsPlainName(pattoo_program))
     return Status::InvalidArgument("payload: the pattoo program must match [A-Za-z0-9_]+",
                                    pattoo_program);
@@ -346,6 +370,7 @@ Result<std::vector<Payload>> BuildPayloads(const Workload& workload,
                                            const PayloadOptions& options) {
   STRIX_RETURN_IF_ERROR(options.Validate());
   if (options.format == Format::kPattoo) return BuildPattoo(workload, options);
+  if (options.format == Format::kRemoteWrite) return BuildRemoteWritePayloads(workload, options);
   if (options.precision == TimePrecision::kSeconds &&
       (workload.options().start_ms % 1000 != 0 || workload.options().interval_ms % 1000 != 0)) {
     return Status::InvalidArgument(
@@ -364,6 +389,22 @@ void AppendFixed2Shortest(int64_t hundredths, std::string* out) {
   out->push_back('.');
   out->push_back(static_cast<char>('0' + frac / 10));
   if (frac % 10 != 0) out->push_back(static_cast<char>('0' + frac % 10));
+}
+
+std::string ValueText(const SampleValue& v) {
+  std::string s;
+  switch (v.type) {
+    case ValueType::kFixed2:
+      AppendFixed2Shortest(v.i, &s);
+      break;
+    case ValueType::kInt:
+      AppendInt(v.i, &s);
+      break;
+    case ValueType::kUnsigned:
+      AppendInt(v.u, &s);
+      break;
+  }
+  return s;
 }
 
 void AppendFixed2Python(int64_t hundredths, std::string* out) {
@@ -391,7 +432,7 @@ void AppendLineProtocol(const Row& row, const PayloadOptions& options, std::stri
         break;
       case ValueType::kUnsigned:
         AppendInt(v.u, out);
-        out->push_back('u');
+        out->push_back(options.int_counters ? 'i' : 'u');
         break;
     }
   }

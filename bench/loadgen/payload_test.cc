@@ -124,6 +124,28 @@ TEST(LineProtocolPayload, BatchesHoldBatchLinesInTimeOrder) {
   EXPECT_EQ(Build(w, p).at(0).body, all);  // splitting only cuts, never reorders
 }
 
+// InfluxDB 1.x rejects `u`: with int_counters the counters carry `i` and the same digits,
+// and nothing else in the body changes.
+TEST(LineProtocolPayload, IntCountersWriteTheSameValuesAsI) {
+  PayloadOptions p;
+  p.int_counters = true;
+  const std::vector<Payload> out = Build(Make(2, 20'000), p);
+  ASSERT_EQ(out.size(), 1u);
+  std::string want(kGoldenLineProtocol);
+  for (std::string_view field : {"net_rx_bytes=", "net_tx_bytes=", "requests="}) {
+    for (size_t at = want.find(field); at != std::string::npos; at = want.find(field, at + 1)) {
+      const size_t u = want.find('u', at + field.size());
+      ASSERT_NE(u, std::string::npos);
+      want[u] = 'i';
+    }
+  }
+  EXPECT_EQ(out[0].body, want);
+  EXPECT_EQ(out[0].body.find("u,"), std::string::npos);
+  EXPECT_NE(out[0].body.find(",net_rx_bytes=1002698024390i,"), std::string::npos);
+  EXPECT_NE(out[0].body.find(",requests=401001i,"), std::string::npos);
+  EXPECT_NE(out[0].body.find(",mem_used=4774969344i,"), std::string::npos);  // gauges stay i
+}
+
 TEST(LineProtocolPayload, MeasurementMustBeAPlainName) {
   PayloadOptions p;
   p.measurement = "my node";

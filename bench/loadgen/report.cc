@@ -225,7 +225,11 @@ std::string FormatSummary(const Report& r) {
       "built in {:.2f} s",
       t.payloads, t.lines, t.samples, Bytes(t.raw_bytes),
       t.samples ? static_cast<double>(t.raw_bytes) / static_cast<double>(t.samples) : 0.0,
-      r.payload.gzip ? fmt::format(", {} gzipped", Bytes(t.body_bytes)) : "", r.build_seconds));
+      CompressionName(r.payload) == "none"
+          ? std::string()
+          : fmt::format(", {} {}", Bytes(t.body_bytes),
+                        r.payload.format == Format::kRemoteWrite ? "snappy" : "gzipped"),
+      r.build_seconds));
   if (!r.sent) return out;
   const SendResult& s = r.send;
   line(fmt::format("sent to {} over {} connections in {:.3f} s", r.url, r.connections, d.wall_s));
@@ -306,12 +310,21 @@ std::string FormatJson(const Report& r) {
   w.Field("raw_bytes", r.totals.raw_bytes);
   w.Field("body_bytes", r.totals.body_bytes);
   w.Field("gzip", r.payload.gzip);
-  if (r.payload.format == Format::kLineProtocol) {
-    w.Field("batch_lines", r.payload.batch_lines);
-    w.Field("precision", TimePrecisionName(r.payload.precision));
-    w.Field("measurement", r.payload.measurement);
-  } else {
-    w.Field("pattoo_targets", r.payload.pattoo_targets);
+  w.Field("compression", CompressionName(r.payload));
+  switch (r.payload.format) {
+    case Format::kLineProtocol:
+      w.Field("batch_lines", r.payload.batch_lines);
+      w.Field("precision", TimePrecisionName(r.payload.precision));
+      w.Field("measurement", r.payload.measurement);
+      w.Field("int_counters", r.payload.int_counters);
+      break;
+    case Format::kRemoteWrite:
+      w.Field("batch_lines", r.payload.batch_lines);
+      w.Field("measurement", r.payload.measurement);
+      break;
+    case Format::kPattoo:
+      w.Field("pattoo_targets", r.payload.pattoo_targets);
+      break;
   }
   w.Field("build_seconds", r.build_seconds);
   w.Close('}');

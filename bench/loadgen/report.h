@@ -29,7 +29,7 @@ struct TargetFigures {
 
 struct Report {
   std::string name;
-  std::string format;  // "line-protocol" or "pattoo"
+  std::string format;  // "line-protocol", "pattoo" or "remote-write"
   std::string url;     // scheme, host, port and target as sent ({agent_id} left in)
   WorkloadOptions workload;
   int64_t points = 0;

@@ -114,14 +114,19 @@ std::string LoadSender::BuildHead(const Payload& p) const {
   if (at != std::string::npos) target.replace(at, 10, p.agent_id);
   std::string head =
       fmt::format("POST {} HTTP/1.1\r\nHost: {}\r\n", target, options_.url.HostHeader());
-  bool user_agent = false, content_type = false;
-  for (const std::string& h : options_.headers) {
-    user_agent |= HeaderNamed(h, "User-Agent");
-    content_type |= HeaderNamed(h, "Content-Type");
+  auto user_has = [&](std::string_view name) {
+    for (const std::string& h : options_.headers) {
+      if (HeaderNamed(h, name)) return true;
+    }
+    return false;
+  };
+  if (!user_has("User-Agent")) head += "User-Agent: strix-loadgen\r\n";
+  if (!user_has("Content-Type")) head += fmt::format("Content-Type: {}\r\n", options_.content_type);
+  if (!options_.content_encoding.empty())
+    head += fmt::format("Content-Encoding: {}\r\n", options_.content_encoding);
+  for (const std::string& h : options_.format_headers) {
+    if (!user_has(std::string_view(h).substr(0, h.find(':')))) head += h + "\r\n";
   }
-  if (!user_agent) head += "User-Agent: strix-loadgen\r\n";
-  if (!content_type) head += fmt::format("Content-Type: {}\r\n", options_.content_type);
-  if (options_.gzip) head += "Content-Encoding: gzip\r\n";
   for (const std::string& h : options_.headers) head += h + "\r\n";
   head += fmt::format("Content-Length: {}\r\n\r\n", p.body.size());
   return head;

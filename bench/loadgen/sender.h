@@ -41,13 +41,16 @@ struct SendOptions {
   HttpUrl url;
   // Concurrent keep-alive connections (and threads).
   int connections = 4;
-  // Extra header lines "Name: value" (e.g. "Authorization: Bearer ..."). A Content-Type or
-  // User-Agent given here replaces the default one.
+  // Extra header lines "Name: value" (e.g. "Authorization: Bearer ..."). A Content-Type,
+  // User-Agent or format header given here replaces the default one.
   std::vector<std::string> headers;
   // Content-Type of the bodies.
   std::string content_type = "text/plain; charset=utf-8";
-  // The bodies are gzipped: send Content-Encoding: gzip.
-  bool gzip = false;
+  // Content-Encoding of the bodies ("gzip"; "snappy" for remote write), "" for none.
+  std::string content_encoding;
+  // Header lines the format needs ("X-Prometheus-Remote-Write-Version: 0.1.0"), sent
+  // before `headers`.
+  std::vector<std::string> format_headers;
   // Deadline of one request, from the first byte sent to the last byte of the answer.
   int timeout_ms = 60'000;
   // Times a payload is re-sent after a 429 or 503 answer or a transport error.

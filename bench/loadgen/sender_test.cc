@@ -179,7 +179,7 @@ TEST(LoadSender, SubstitutesTheAgentIdAndSendsJson) {
   ASSERT_EQ(payloads.size(), 6u);
   SendOptions o = Options(s, "/pattoo/api/v1/agent/receive/{agent_id}", 1);
   o.content_type = "application/json";
-  o.gzip = true;
+  o.content_encoding = "gzip";
   auto sender = LoadSender::Connect(o);
   ASSERT_TRUE(sender.ok());
   const SendResult r = (*sender)->Send(payloads);
