@@ -3,7 +3,9 @@
 #
 #   make run           set up, build, start strixd with embedded storage and a local agent
 #   make test          set up, build (optimised, assertions on), all quick tiers; ends with ctest's summary
-#   make bench         Google Benchmark micro-benchmarks (figures for docs/performance.md)
+#   make bench         side-by-side benchmark, small profile: strixd vs VictoriaMetrics, InfluxDB, Prometheus
+#   make bench-large   the same, large profile (about 30 million samples)
+#   make microbench    Google Benchmark micro-benchmarks (figures for docs/performance.md)
 #   make asan          address + undefined-behaviour sanitizer build, unit tests
 #   make fuzz          libFuzzer campaign on every fuzz target (FUZZ_SECONDS each)
 #   make crash         long crash-recovery loops
@@ -20,7 +22,7 @@ FUZZ := build/fuzz
 FUZZ_SECONDS ?= 60
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: all setup build test run bench asan fuzz crash clang format format-check tidy clean
+.PHONY: all setup build test run bench bench-large microbench asan fuzz crash clang format format-check tidy clean
 
 all: build
 
@@ -46,7 +48,18 @@ test: build clang format-check
 run: build
 	@scripts/run.sh
 
+# Side by side against the peers from deps.txt (bench/compare/README.md). Prints the
+# markdown table and writes it beside the JSON.
 bench: build
+	@mkdir -p $(RELEASE)/bench-results
+	python3 -B bench/compare/compare.py --profile small --rounds 3 --bin-dir $(RELEASE) \
+	  --json $(RELEASE)/bench-results/compare-small.json
+bench-large: build
+	@mkdir -p $(RELEASE)/bench-results
+	python3 -B bench/compare/compare.py --profile large --rounds 3 --bin-dir $(RELEASE) \
+	  --json $(RELEASE)/bench-results/compare-large.json
+
+microbench: build
 	@mkdir -p $(RELEASE)/bench-results
 	@for b in $$(find $(RELEASE)/src -type f -name '*_benchmark' -perm -u+x | sort); do \
 	  echo "== $$b"; \
