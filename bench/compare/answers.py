@@ -121,6 +121,13 @@ def _ms(seconds):
     return int(round(float(seconds) * 1000))
 
 
+def _prom_key(m, prefix, metric):
+    """(host, metric) of a Prometheus-API series; `metric` names series whose function
+    dropped __name__."""
+    name = m.get("__name__")
+    return (m.get("host"), metric if name is None and metric else _metric_of(name, prefix))
+
+
 def prom_matrix(body, prefix="node_", metric=None):
     """Prometheus-API matrix (query_range, or an instant query of a range selector).
 
@@ -132,9 +139,7 @@ def prom_matrix(body, prefix="node_", metric=None):
         raise AnswerError(f"expected a matrix, got {data.get('resultType')!r}")
     out = {}
     for r in data["result"]:
-        m = r["metric"]
-        name = m.get("__name__")
-        key = (m.get("host"), metric if name is None and metric else _metric_of(name, prefix))
+        key = _prom_key(r["metric"], prefix, metric)
         out[key] = ([_ms(p[0]) for p in r["values"]], [p[1] for p in r["values"]])
     return out
 
@@ -146,9 +151,7 @@ def prom_vector(body, prefix="node_", metric=None):
         raise AnswerError(f"expected a vector, got {data.get('resultType')!r}")
     out = {}
     for r in data["result"]:
-        m = r["metric"]
-        name = m.get("__name__")
-        key = (m.get("host"), metric if name is None and metric else _metric_of(name, prefix))
+        key = _prom_key(r["metric"], prefix, metric)
         out[key] = (_ms(r["value"][0]), r["value"][1])
     return out
 

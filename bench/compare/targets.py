@@ -91,6 +91,22 @@ class Target:
         self.port = None
         self.http = None
 
+    def wait_settled(self, probe, polls):
+        """Polls probe() every 0.5 s until it reports done with the same state `polls`
+        times in a row; fails the flush step (with probe's detail) at the flush timeout.
+        probe() returns (done, state, detail). Returns the last state."""
+        deadline = time.monotonic() + self.ctx.flush_timeout_s
+        last, stable = None, 0
+        while True:
+            done, state, detail = probe()
+            stable = stable + 1 if done and state == last else 0
+            last = state
+            if stable >= polls:
+                return state
+            if time.monotonic() > deadline:
+                self.fail("flush", f"not settled after {self.ctx.flush_timeout_s} s ({detail})")
+            time.sleep(0.5)
+
     def fail(self, step, msg):
         raise BenchError(f"{self.key}: {step}: {msg}")
 
@@ -350,25 +366,19 @@ class VictoriaMetrics(PromApi):
             self.check(f"flush: {path}", st, body)
         # force_merge starts the merge in the background: wait until no merge runs, every
         # row is in a part, and the directory stops changing.
-        deadline = time.monotonic() + self.ctx.flush_timeout_s
-        last_size, stable = None, 0
-        while True:
+        m = {}
+
+        def probe():
+            nonlocal m
             m = self._metrics()
             active = sum(v for k, v in m.items() if k.startswith(("vm_active_merges", "vm_active_force_merges")))
             pending = sum(v for k, v in m.items() if k.startswith("vm_pending_rows"))
             rows = sum(v for k, v in m.items() if k.startswith('vm_rows{type="storage/'))
             size = sysinfo.dir_bytes(self.data_dir)["allocated"]
-            if active == 0 and pending == 0 and rows >= self.w.samples and size == last_size:
-                stable += 1
-                if stable >= 2:
-                    break
-            else:
-                stable = 0
-            last_size = size
-            if time.monotonic() > deadline:
-                self.fail("flush", f"merges not done after {self.ctx.flush_timeout_s} s "
-                                   f"(active {active}, pending rows {pending}, rows {rows})")
-            time.sleep(0.5)
+            return (active == 0 and pending == 0 and rows >= self.w.samples, size,
+                    f"active merges {active}, pending rows {pending}, rows {rows}")
+
+        self.wait_settled(probe, 2)
         parts = {k: v for k, v in m.items() if k.startswith("vm_parts")}
         return {"how": "GET /internal/force_flush, then /internal/force_merge (all partitions), then "
                        "waited until vm_active_merges and vm_active_force_merges were 0, every row was "
@@ -516,16 +526,14 @@ bind-address = "127.0.0.1:{rpc}"
 
     def flush(self):
         t0 = time.perf_counter()
-        deadline = time.monotonic() + self.ctx.flush_timeout_s
         # No earlier than the cold durations allow, then until the cache and WAL are empty, no
         # compaction is queued or running, and the TSM files have not changed for 2 s.
         time.sleep(self.full_compact_cold + 1)
-        last, stable = None, 0
-        while True:
-            v = self._vars()
+
+        def probe():
             cache = wal = busy = 0
             files = []
-            for k, s in v.items():
+            for k, s in self._vars().items():
                 vals = s.get("values", {}) if isinstance(s, dict) else {}
                 if k.startswith("tsm1_cache:"):
                     cache += vals.get("memBytes", 0)
@@ -535,18 +543,10 @@ bind-address = "127.0.0.1:{rpc}"
                     busy += sum(x for n, x in vals.items() if n.endswith(("Active", "Queue")))
                 elif k.startswith("tsm1_filestore:"):
                     files.append((k, vals.get("numFiles"), vals.get("diskBytes")))
-            state = sorted(files)
-            if cache == 0 and wal == 0 and busy == 0 and state == last:
-                stable += 1
-                if stable >= 4:
-                    break
-            else:
-                stable = 0
-            last = state
-            if time.monotonic() > deadline:
-                self.fail("flush", f"not settled after {self.ctx.flush_timeout_s} s (cache {cache} B, "
-                                   f"WAL {wal} B, compactions active or queued {busy})")
-            time.sleep(0.5)
+            return (cache == 0 and wal == 0 and busy == 0, sorted(files),
+                    f"cache {cache} B, WAL {wal} B, compactions active or queued {busy}")
+
+        last = self.wait_settled(probe, 4)
         return {"how": f"cache-snapshot-write-cold-duration = {self.snapshot_cold}s and "
                        f"compact-full-write-cold-duration = {self.full_compact_cold}s; waited until "
                        "the cache and WAL were empty, no compaction was active or queued, and the TSM "

@@ -120,16 +120,10 @@ std::string StringPair(std::string_view key, std::string_view value) {
 
 std::string ValueJson(const SampleValue& v) {
   std::string s;
-  switch (v.type) {
-    case ValueType::kFixed2:
-      AppendFixed2Python(v.i, &s);
-      break;
-    case ValueType::kInt:
-      AppendInt(v.i, &s);
-      break;
-    case ValueType::kUnsigned:
-      AppendInt(v.u, &s);
-      break;
+  if (v.type == ValueType::kFixed2) {
+    AppendFixed2Python(v.i, &s);  // pattoo's agents are Python: 5.0, not 5
+  } else {
+    AppendValueText(v, &s);
   }
   return s;
 }
@@ -391,19 +385,23 @@ void AppendFixed2Shortest(int64_t hundredths, std::string* out) {
   if (frac % 10 != 0) out->push_back(static_cast<char>('0' + frac % 10));
 }
 
-std::string ValueText(const SampleValue& v) {
-  std::string s;
+void AppendValueText(const SampleValue& v, std::string* out) {
   switch (v.type) {
     case ValueType::kFixed2:
-      AppendFixed2Shortest(v.i, &s);
+      AppendFixed2Shortest(v.i, out);
       break;
     case ValueType::kInt:
-      AppendInt(v.i, &s);
+      AppendInt(v.i, out);
       break;
     case ValueType::kUnsigned:
-      AppendInt(v.u, &s);
+      AppendInt(v.u, out);
       break;
   }
+}
+
+std::string ValueText(const SampleValue& v) {
+  std::string s;
+  AppendValueText(v, &s);
   return s;
 }
 
@@ -422,19 +420,9 @@ void AppendLineProtocol(const Row& row, const PayloadOptions& options, std::stri
     out->push_back(m == 0 ? ' ' : ',');
     out->append(spec.name);
     out->push_back('=');
-    switch (v.type) {
-      case ValueType::kFixed2:
-        AppendFixed2Shortest(v.i, out);
-        break;
-      case ValueType::kInt:
-        AppendInt(v.i, out);
-        out->push_back('i');
-        break;
-      case ValueType::kUnsigned:
-        AppendInt(v.u, out);
-        out->push_back(options.int_counters ? 'i' : 'u');
-        break;
-    }
+    AppendValueText(v, out);
+    if (v.type == ValueType::kInt) out->push_back('i');
+    if (v.type == ValueType::kUnsigned) out->push_back(options.int_counters ? 'i' : 'u');
   }
   out->push_back(' ');
   AppendInt(LineTimestamp(row.timestamp_ms, options.precision), out);

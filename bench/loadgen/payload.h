@@ -105,6 +105,8 @@ void AppendLineProtocol(const Row& row, const PayloadOptions& options, std::stri
 // The text of one value as the line protocol writes it, without a type suffix: two
 // decimals in the shortest form ("23.11", "12", "12.3"), integers in decimal.
 std::string ValueText(const SampleValue& v);
+// Appends ValueText(v).
+void AppendValueText(const SampleValue& v, std::string* out);
 // Two-decimal value given in hundredths, Go/Telegraf style: 1200 -> "12", 1230 -> "12.3",
 // 1234 -> "12.34", -5 -> "-0.05".
 void AppendFixed2Shortest(int64_t hundredths, std::string* out);

@@ -13,6 +13,7 @@
 #include <numeric>
 
 #include "core/check.h"
+#include "core/coding.h"
 
 namespace strix::bench {
 namespace {
@@ -25,6 +26,10 @@ constexpr char kTagLabelName = 0x0a;               // 1, length-delimited
 constexpr char kTagLabelValue = 0x12;              // 2, length-delimited
 constexpr char kTagSampleValue = 0x09;             // 1, fixed64 (double)
 constexpr char kTagSampleTimestamp = 0x10;         // 2, varint (int64)
+
+// Protobuf varints are core's base-128 varints (least significant group first).
+size_t VarintSize(uint64_t v) { return static_cast<size_t>(VarintLength(v)); }
+void AppendVarint(uint64_t v, std::string* out) { PutVarint64(out, v); }
 
 size_t LabelSize(const PromLabel& l) {
   return 1 + VarintSize(l.name.size()) + l.name.size() + 1 + VarintSize(l.value.size()) +
@@ -78,23 +83,6 @@ void AppendBatch(const std::vector<Row>& rows, const std::vector<std::string>& n
 }
 
 }  // namespace
-
-void AppendVarint(uint64_t v, std::string* out) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-size_t VarintSize(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
 
 void AppendTimeSeries(std::span<const PromLabel> labels, std::span<const PromSample> samples,
                       std::string* out) {

@@ -62,9 +62,6 @@ Result<std::vector<Payload>> BuildRemoteWritePayloads(const Workload& workload,
 
 // Pieces, exposed for tests.
 
-// Base-128 varint, least significant group first.
-void AppendVarint(uint64_t v, std::string* out);
-size_t VarintSize(uint64_t v);
 // Appends one TimeSeries as a field 1 of WriteRequest (tag, length, message). The labels
 // must already be sorted by name.
 void AppendTimeSeries(std::span<const PromLabel> labels, std::span<const PromSample> samples,

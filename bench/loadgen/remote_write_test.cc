@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench/loadgen/test_remote_write_decoder.h"
+#include "core/coding.h"
 
 namespace strix::bench {
 namespace {
@@ -38,10 +39,11 @@ std::string Hex(std::string_view s) {
   return out;
 }
 
+// The encoder writes varints with core's PutVarint64; protobuf must read them as its own.
 std::string Varint(uint64_t v) {
   std::string s;
-  AppendVarint(v, &s);
-  EXPECT_EQ(s.size(), VarintSize(v)) << v;
+  PutVarint64(&s, v);
+  EXPECT_EQ(s.size(), static_cast<size_t>(VarintLength(v))) << v;
   return s;
 }
 
