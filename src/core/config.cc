@@ -405,6 +405,34 @@ Section& Section::StringList(std::string_view key, std::vector<std::string>* out
   return *this;
 }
 
+Section& Section::StringMap(std::string_view key,
+                            std::vector<std::pair<std::string, std::string>>* out) {
+  const Entry* e = Find(key);
+  if (!e) return *this;
+  if (e->value.IsNull()) return *this;
+  if (!e->value.IsMap()) {
+    AddError(e->mark, key, "expected a mapping of names to values, got " + Describe(e->value));
+    return *this;
+  }
+  std::vector<std::pair<std::string, std::string>> items;
+  for (auto it = e->value.begin(); it != e->value.end(); ++it) {
+    const std::string name = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (!it->second.IsScalar()) {
+      AddError(ToMark(it->second.Mark()), std::string(key) + "." + name,
+               "expected a string, got " + Describe(it->second));
+      continue;
+    }
+    for (const auto& [k, v] : items) {
+      if (k == name) {
+        AddError(ToMark(it->first.Mark()), std::string(key) + "." + name, "duplicate key");
+      }
+    }
+    items.emplace_back(name, it->second.Scalar());
+  }
+  *out = std::move(items);
+  return *this;
+}
+
 Section& Section::Map(std::string_view key, const std::function<void(Section&)>& fn) {
   const Entry* e = Find(key);
   if (!e) return *this;

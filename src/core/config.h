@@ -124,6 +124,8 @@ class Section {
     return *this;
   }
   Section& StringList(std::string_view key, std::vector<std::string>* out);
+  // A mapping of names to scalar values (labels: {site: lab}), in file order.
+  Section& StringMap(std::string_view key, std::vector<std::pair<std::string, std::string>>* out);
   // A nested mapping, read by `fn`. Absent: fn is not called.
   Section& Map(std::string_view key, const std::function<void(Section&)>& fn);
   // A sequence of mappings: fn is called for each item with its index.

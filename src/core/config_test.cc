@@ -241,5 +241,21 @@ TEST(ParseBytes, UnitsAndOverflow) {
   EXPECT_FALSE(ParseBytes("").ok());
 }
 
+TEST(Config, StringMapKeepsFileOrderAndRejectsNonScalars) {
+  auto doc = Document::ParseString("labels:\n  site: lab\n  rack: 7\n  bad: [1]\n", "a.yaml");
+  ASSERT_TRUE(doc.ok());
+  Errors errors;
+  std::vector<std::pair<std::string, std::string>> labels;
+  {
+    Section root(*doc, &errors);
+    root.StringMap("labels", &labels);
+  }
+  ASSERT_EQ(errors.lines().size(), 1u);
+  EXPECT_EQ(errors.lines()[0], "a.yaml:4:8: labels.bad: expected a string, got a list");
+  ASSERT_EQ(labels.size(), 2u);
+  EXPECT_EQ(labels[0], (std::pair<std::string, std::string>{"site", "lab"}));
+  EXPECT_EQ(labels[1], (std::pair<std::string, std::string>{"rack", "7"}));
+}
+
 }  // namespace
 }  // namespace strix::config

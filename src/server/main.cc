@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -19,11 +18,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "core/daemon.h"
 #include "core/env.h"
 #include "core/log.h"
 #include "server/config.h"
@@ -52,15 +51,6 @@ Result<StrixdConfig> LoadFor(const Options& o) {
 
 std::string PidFileFor(const Options& o, const StrixdConfig& c) {
   return o.pid_file.empty() ? JoinPath(c.data_dir, "strixd.pid") : o.pid_file;
-}
-
-// The pid in `path` if that process is alive.
-std::optional<pid_t> RunningPid(const std::string& path) {
-  std::ifstream f(path);
-  long pid = 0;
-  if (!(f >> pid) || pid <= 1) return std::nullopt;
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return std::nullopt;
-  return static_cast<pid_t>(pid);
 }
 
 // Runs until SIGTERM/SIGINT. `ready` is called once listening (daemon mode reports it).
@@ -116,87 +106,14 @@ int RunForeground(const Options& o, StrixdConfig config, const std::function<voi
 }
 
 int Start(const Options& o, const StrixdConfig& config) {
-  const std::string pid_file = PidFileFor(o, config);
-  if (auto pid = RunningPid(pid_file)) {
-    std::fprintf(stderr, "strixd: already running (pid %d, %s)\n", *pid, pid_file.c_str());
-    return 1;
-  }
   Status st = Env::Default().CreateDirs(config.data_dir);
   if (!st.ok()) {
     std::fprintf(stderr, "strixd: %s\n", st.ToString().c_str());
     return 1;
   }
-  int pipefd[2];
-  if (::pipe(pipefd) != 0) return 1;
-  pid_t child = ::fork();
-  if (child < 0) return 1;
-  if (child > 0) {
-    // Wait for the daemon to say whether it is listening.
-    ::close(pipefd[1]);
-    char ok = 0;
-    ssize_t n = ::read(pipefd[0], &ok, 1);
-    ::close(pipefd[0]);
-    ::waitpid(child, nullptr, 0);  // the intermediate process exits at once
-    if (n == 1 && ok == 1) {
-      std::printf("strixd: started (pid file %s, log %s)\n", pid_file.c_str(),
-                  JoinPath(config.data_dir, "strixd.log").c_str());
-      return 0;
-    }
-    std::fprintf(stderr, "strixd: failed to start; see %s\n",
-                 JoinPath(config.data_dir, "strixd.log").c_str());
-    return 1;
-  }
-  ::close(pipefd[0]);
-  ::setsid();
-  if (::fork() > 0) ::_exit(0);  // the daemon is not a session leader: no controlling tty
-  ::umask(027);
-  const std::string log_path = JoinPath(config.data_dir, "strixd.log");
-  int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
-  int devnull = ::open("/dev/null", O_RDONLY);
-  if (fd >= 0) {
-    ::dup2(devnull, 0);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-  }
-  {
-    std::ofstream pf(pid_file, std::ios::trunc);
-    pf << ::getpid() << "\n";
-  }
-  const int wfd = pipefd[1];
-  int rc = RunForeground(o, config, [wfd](bool ok) {
-    char c = ok ? 1 : 0;
-    (void)!::write(wfd, &c, 1);
-    ::close(wfd);
-  });
-  ::unlink(pid_file.c_str());
-  return rc;
-}
-
-int Stop(const Options& o, const StrixdConfig& config) {
-  const std::string pid_file = PidFileFor(o, config);
-  std::optional<pid_t> pid = RunningPid(pid_file);
-  if (!pid) {
-    std::printf("strixd: not running\n");
-    ::unlink(pid_file.c_str());
-    return 0;
-  }
-  ::kill(*pid, SIGTERM);
-  for (int i = 0; i < 100; ++i) {  // 10 s
-    if (::kill(*pid, 0) != 0) {
-      std::printf("strixd: stopped (pid %d)\n", *pid);
-      ::unlink(pid_file.c_str());
-      return 0;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (o.force) {
-    ::kill(*pid, SIGKILL);
-    std::printf("strixd: killed (pid %d did not stop in 10 s)\n", *pid);
-    ::unlink(pid_file.c_str());
-    return 0;
-  }
-  std::fprintf(stderr, "strixd: pid %d did not stop within 10 s (use --force)\n", *pid);
-  return 1;
+  return daemon::Daemonize(
+      "strixd", PidFileFor(o, config), JoinPath(config.data_dir, "strixd.log"),
+      [&](const std::function<void(bool)>& ready) { return RunForeground(o, config, ready); });
 }
 
 }  // namespace
@@ -225,18 +142,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "strixd: %s\n", std::string(config.status().message()).c_str());
     return 2;
   }
-  if (o.status) {
-    auto pid = RunningPid(PidFileFor(o, *config));
-    if (pid) {
-      std::printf("strixd is running (pid %d)\n", *pid);
-      return 0;
-    }
-    std::printf("strixd is stopped\n");
-    return 3;
-  }
-  if (o.stop) return Stop(o, *config);
+  if (o.status) return strix::daemon::PrintStatus("strixd", PidFileFor(o, *config));
+  if (o.stop) return strix::daemon::StopDaemon("strixd", PidFileFor(o, *config), o.force);
   if (o.restart) {
-    if (int rc = Stop(o, *config); rc != 0) return rc;
+    if (int rc = strix::daemon::StopDaemon("strixd", PidFileFor(o, *config), o.force); rc != 0)
+      return rc;
     return Start(o, *config);
   }
   if (o.start) return Start(o, *config);
