@@ -1,0 +1,3 @@
+#!/bin/sh
+echo 'disk almost full' >&2
+echo 'stderr_ok v=1'
