@@ -6,6 +6,7 @@
 #   make bench         side-by-side benchmark, small profile: strixd vs VictoriaMetrics, InfluxDB, Prometheus
 #   make bench-large   the same, large profile (about 30 million samples)
 #   make microbench    Google Benchmark micro-benchmarks (figures for docs/performance.md)
+#   make bench-agent   strix-agent's resident memory and CPU, Linux input at 10 s, 10 minutes
 #   make asan          address + undefined-behaviour sanitizer build, unit tests
 #   make fuzz          libFuzzer campaign on every fuzz target (FUZZ_SECONDS each)
 #   make crash         long crash-recovery loops
@@ -22,7 +23,7 @@ FUZZ := build/fuzz
 FUZZ_SECONDS ?= 60
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: all setup build test run bench bench-large microbench asan fuzz crash clang format format-check tidy clean
+.PHONY: all setup build test run bench bench-large bench-agent microbench asan fuzz crash clang format format-check tidy clean
 
 all: build
 
@@ -58,6 +59,11 @@ bench-large: build
 	@mkdir -p $(RELEASE)/bench-results
 	python3 -B bench/compare/compare.py --profile large --rounds 3 --bin-dir $(RELEASE) \
 	  --json $(RELEASE)/bench-results/compare-large.json
+
+bench-agent: build
+	@mkdir -p $(RELEASE)/bench-results
+	python3 -B bench/agent/footprint.py --bin-dir $(RELEASE) --duration 600 --interval 10s \
+	  --json $(RELEASE)/bench-results/agent-footprint.json
 
 microbench: build
 	@mkdir -p $(RELEASE)/bench-results

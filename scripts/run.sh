@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# make run: starts strixd in the foreground with embedded storage in ./var (the defaults:
-# API on 127.0.0.1:8888), after creating an admin token on first run. The token is printed
-# once and kept in var/admin.token (mode 600) so later runs can print how to use it.
-# Ctrl-C stops strixd in order. STRIX_PORT and STRIX_DATA override the port and directory.
-# (The local agent joins here when strix-agent exists.)
+# make run: starts strixd with embedded storage in ./var (API on 127.0.0.1:8888) and a
+# local strix-agent that sends this machine's Linux metrics to it every 10 s. On first run
+# it creates an admin token (printed, kept in var/admin.token, mode 600) and an ingest
+# token for the agent (var/agent.token). Ctrl-C stops both in order (SIGTERM).
+# STRIX_PORT and STRIX_DATA override the port and directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=build/release
@@ -11,27 +11,65 @@ data=${STRIX_DATA:-var}
 port=${STRIX_PORT:-8888}
 mkdir -p "$data"
 chmod 700 "$data"
+umask 077
 if [ ! -s "$data/admin.token" ]; then
-  umask 077
   "$bin/tools/strix/strix" token create --name "make run admin" --scope ingest,read,admin \
     --data-dir "$data" > "$data/admin.token" 2>/dev/null
   echo "make run: created an admin token (ingest, read, admin); it is in $data/admin.token"
+fi
+if [ ! -s "$data/agent.token" ]; then
+  "$bin/tools/strix/strix" token create --name "make run agent" --scope ingest \
+    --data-dir "$data" > "$data/agent.token" 2>/dev/null
 fi
 token=$(cat "$data/admin.token")
 config="$data/strixd.yaml"
 if [ ! -f "$config" ]; then
   printf 'data_dir: %s\nlisten:\n  address: 127.0.0.1\n  port: %s\n' "$data" "$port" > "$config"
 fi
+agent_config="$data/strix-agent.yaml"
+if [ ! -f "$agent_config" ]; then
+  cat > "$agent_config" <<YAML
+# The local agent of make run (docs/agents/agent.md).
+agent:
+  state_dir: $data/agent
+server:
+  urls: [http://127.0.0.1:$port]
+  token_file: $data/agent.token
+inputs:
+  linux:
+    type: linux
+    interval: 10s
+YAML
+fi
+
+"$bin/src/server/strixd" --config "$config" &
+strixd_pid=$!
+agent_pid=
+stop() {
+  [ -n "$agent_pid" ] && kill -TERM "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+  kill -TERM "$strixd_pid" 2>/dev/null && wait "$strixd_pid" 2>/dev/null
+  exit 0
+}
+trap stop INT TERM
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break
+  kill -0 "$strixd_pid" 2>/dev/null || { echo "make run: strixd did not start" >&2; exit 1; }
+  sleep 0.1
+done
+"$bin/src/agents/agent/strix-agent" -c "$agent_config" &
+agent_pid=$!
+
 cat <<MSG
 
   Strix: http://127.0.0.1:$port/   (the dashboard comes with the web UI; the API is live now)
   Token: $token
+  Agent: this machine's Linux metrics every 10 s (config $agent_config)
   Try:   curl -H "Authorization: Bearer \$(cat $data/admin.token)" \\
-           --data-binary "cpu,host=\$(hostname) usage=12.5" http://127.0.0.1:$port/write
+           "http://127.0.0.1:$port/api/v1/latest?match[]=linux_load_1m"
          curl -H "Authorization: Bearer \$(cat $data/admin.token)" \\
-           "http://127.0.0.1:$port/api/v1/latest?match[]=cpu_usage"
+           "http://127.0.0.1:$port/api/v1/hosts"
   More tokens: $bin/tools/strix/strix token create --name NAME --scope ingest|read|admin --data-dir $data
   Stop: Ctrl-C
 
 MSG
-exec "$bin/src/server/strixd" --config "$config"
+wait "$strixd_pid"

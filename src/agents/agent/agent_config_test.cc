@@ -1,0 +1,127 @@
+// Tests of strix-agent.yaml loading: defaults, every section, and file:line errors.
+#include "agents/agent/agent_config.h"
+
+#include <gtest/gtest.h>
+
+namespace strix::agents {
+namespace {
+
+constexpr char kMinimal[] = "server:\n  urls: [http://127.0.0.1:8888]\n  token: abc\n";
+
+TEST(AgentConfig, MinimalFileKeepsDefaults) {
+  Result<AgentConfig> c = ParseAgentConfig(kMinimal, "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->server.urls.size(), 1u);
+  EXPECT_EQ(c->server.token, "abc");
+  EXPECT_EQ(c->buffer.max_bytes, 1ull << 30);
+  EXPECT_EQ(c->buffer.max_age_ms, 7LL * 86'400'000);
+  EXPECT_EQ(c->self_metrics_interval_ms, 60'000);
+  EXPECT_FALSE(c->spoke.enabled);
+  EXPECT_TRUE(c->inputs.empty());
+}
+
+TEST(AgentConfig, FullFileFillsEverySection) {
+  const char* y =
+      "agent:\n"
+      "  state_dir: /tmp/x\n"
+      "  host: web-01\n"
+      "  labels: {site: lab, rack: \"7\"}\n"
+      "  self_metrics_interval: 30s\n"
+      "server:\n"
+      "  urls: [http://a:8888, https://b:8888]\n"
+      "  token_file: /etc/strix/agent.token\n"
+      "  timeout: 5s\n"
+      "  backoff_min: 500ms\n"
+      "  backoff_max: 2m\n"
+      "buffer:\n"
+      "  max_bytes: 64MiB\n"
+      "  max_age: 2d\n"
+      "  segment_bytes: 1MiB\n"
+      "inputs:\n"
+      "  host:\n"
+      "    type: linux\n"
+      "    interval: 10s\n"
+      "    per_cpu: false\n"
+      "  scripts:\n"
+      "    type: script\n"
+      "    interval: 1m\n"
+      "    timeout: 30s\n"
+      "    dir: /etc/strix/scripts\n"
+      "    labels: {team: ops}\n"
+      "  spokes:\n"
+      "    type: hub\n"
+      "    interval: 30s\n"
+      "    targets:\n"
+      "      - {ip_address: 127.0.0.1, ip_bind_port: 5000}\n"
+      "      - {address: 10.0.0.2, port: 5001, format: strix, token: t}\n"
+      "spoke:\n"
+      "  enabled: true\n"
+      "  port: 5005\n";
+  Result<AgentConfig> c = ParseAgentConfig(y, "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->host, "web-01");
+  ASSERT_EQ(c->labels.size(), 2u);
+  EXPECT_EQ(c->labels[1].second, "7");
+  EXPECT_EQ(c->server.backoff_min_ms, 500);
+  EXPECT_EQ(c->buffer.max_bytes, 64u << 20);
+  ASSERT_EQ(c->inputs.size(), 3u);
+  EXPECT_EQ(c->inputs[0].name, "host");
+  EXPECT_EQ(c->inputs[0].type, InputType::kLinux);
+  EXPECT_FALSE(c->inputs[0].linux_options.per_cpu);
+  EXPECT_EQ(c->inputs[0].EffectiveTimeoutMs(), 9'000);
+  EXPECT_EQ(c->inputs[1].script_options.dir, "/etc/strix/scripts");
+  EXPECT_EQ(c->inputs[1].EffectiveTimeoutMs(), 30'000);
+  ASSERT_EQ(c->inputs[2].hub_options.targets.size(), 2u);
+  EXPECT_EQ(c->inputs[2].hub_options.targets[0].address, "127.0.0.1");
+  EXPECT_EQ(c->inputs[2].hub_options.targets[0].format, HubTarget::Format::kPattoo);
+  EXPECT_EQ(c->inputs[2].hub_options.targets[1].port, 5001);
+  EXPECT_EQ(c->inputs[2].hub_options.targets[1].format, HubTarget::Format::kStrix);
+  EXPECT_TRUE(c->spoke.enabled);
+  EXPECT_EQ(c->spoke.port, 5005);
+}
+
+TEST(AgentConfig, ErrorsNameFileLineAndKey) {
+  const char* y =
+      "server:\n"
+      "  urls: [ftp://x]\n"
+      "inputs:\n"
+      "  a:\n"
+      "    type: lunix\n"
+      "  b:\n"
+      "    type: linux\n"
+      "    interval: 10s\n"
+      "    timeout: 20s\n"
+      "    labels: {host: x}\n"
+      "  c:\n"
+      "    type: script\n";
+  Result<AgentConfig> c = ParseAgentConfig(y, "agent.yaml");
+  ASSERT_FALSE(c.ok());
+  std::string m(c.status().message());
+  EXPECT_NE(m.find("agent.yaml:2:"), std::string::npos) << m;
+  EXPECT_NE(m.find("server.urls: \"ftp://x\" is not an http:// or https:// URL"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("server.token: give exactly one of token and token_file"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("agent.yaml:5:5: inputs.a.type"), std::string::npos) << m;
+  EXPECT_NE(m.find("inputs.b.timeout: the timeout must not exceed the interval"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("label \"host\" is set by the agent"), std::string::npos) << m;
+  EXPECT_NE(m.find("inputs.c.dir"), std::string::npos) << m;
+}
+
+TEST(AgentConfig, UnknownKeyOfAnotherInputTypeIsAnError) {
+  std::string y = std::string(kMinimal) + "inputs:\n  h:\n    type: linux\n    dir: /x\n";
+  Result<AgentConfig> c = ParseAgentConfig(y, "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("a.yaml:7:5: inputs.h.dir"), std::string::npos)
+      << c.status().message();
+}
+
+TEST(AgentConfig, MissingServerIsAnError) {
+  Result<AgentConfig> c = ParseAgentConfig("agent:\n  host: x\n", "a.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("server"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace strix::agents
