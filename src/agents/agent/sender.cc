@@ -83,6 +83,14 @@ Sender::Outcome Sender::Post(const buffer::Record& rec, int64_t* retry_after_ms,
     ++url_index_;
     return Outcome::kRetry;
   }
+  // Only strixd's own partial-write answer (400 naming stored and rejected lines) or a
+  // 413 is final. Anything else (a redirect, a proxy's 4xx) keeps the record: retry.
+  const bool strixd_partial = code == 400 && r->body.find("stored_samples") != std::string::npos;
+  if (!strixd_partial && code != 413) {
+    *why = req.url + ": HTTP " + std::to_string(code) + " (not strixd's answer?): " + body;
+    ++url_index_;
+    return Outcome::kRetry;
+  }
   STRIX_LOG(kWarn, "agent: strixd rejected (part of) a record; not resent", "url", req.url,
             "status", code, "seq", rec.seq, "answer", body);
   return Outcome::kRejected;

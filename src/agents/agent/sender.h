@@ -11,7 +11,8 @@
 //   400                  acked and counted as rejected: strixd stored the valid lines and
 //                        names the others (e.g. older than its out-of-order window);
 //                        sending the same bytes again cannot change that
-//   413, other 4xx       acked and counted as rejected (logged: a record strixd will never take)
+//   413                  acked and counted as rejected (logged: a record strixd will never take)
+//   3xx, other 4xx       kept, retried (a proxy or redirect is not strixd's verdict)
 //   401, 403, 404, 405   kept, retried with backoff (a token or URL to fix; data is kept)
 //   408, 429, 5xx, no answer  kept, retried with backoff; the next URL is tried
 // Backoff: min(backoff_max, backoff_min * 2^failures), then a uniform jitter down to half
