@@ -514,8 +514,12 @@ TEST_F(AgentTest, HubPollsTwoRealSpokes) {
   EXPECT_DOUBLE_EQ(one[0].values.back(), static_cast<double>(MemTotalBytes()));
   EXPECT_EQ(one[0].labels["input"], "spokes");
   // The third target never answers: a gap and a counted failure, not a hang.
-  auto fails = Select(port_, reader_, "strix_agent_input_failures{host=\"the-hub\"}");
-  (void)fails;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto f = Select(port_, reader_, "strix_agent_input_spoke_failures{name=\"spokes\"}");
+        return !f.empty() && f[0].values.back() > 0;
+      },
+      10s));
   EXPECT_NE(hub.output().find("hub: spoke gives no data"), std::string::npos);
   EXPECT_EQ(hub.Stop(), 0);
   EXPECT_EQ(spoke1.Stop(), 0);

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <charconv>
 #include <mutex>
 #include <optional>
@@ -37,7 +38,7 @@ Result<std::string> LoadOrCreateAgentId(Env& env, const std::string& state_dir) 
     char buf[128];
     STRIX_ASSIGN_OR_RETURN(size_t n, f->ReadAt(0, sizeof(buf), buf));
     std::string id(buf, n);
-    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back()))) id.pop_back();
     if (!pattoo::IsValidAgentId(id)) {
       return Status::Corruption("agent_id file does not hold 64 hex digits", path);
     }
