@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "agents/lineproto/lineproto.h"
+
 namespace strix::agents::pattoo {
 namespace {
 
@@ -385,7 +387,7 @@ class Decoder {
       return Skip(n, raw_key,
                   fmt::format("too many metadata keys: more than {}", kMaxMetadataKeys));
     }
-    std::string name = SanitiseMetricName(raw_key);
+    std::string name = lineproto::SanitizeMetricName(raw_key);
     if (name.size() > kMaxNameBytes) {
       return Skip(n, raw_key, "pattoo_key too long: the metric name is limited to 4096 bytes");
     }
@@ -432,7 +434,7 @@ class Decoder {
       std::string_view v;
       if (mvalue.get_string().get(v) != simdjson::SUCCESS) continue;  // only strings are labels
       if (mkey.empty()) return Skip(n, raw_key, "metadata key is empty");
-      std::string label = SanitiseLabelName(mkey);
+      std::string label = lineproto::SanitizeLabelName(mkey);
       if (label.size() > kMaxLabelNameBytes) {
         return Skip(n, raw_key,
                     fmt::format("metadata key \"{}\" too long: label names are limited to {} bytes",
@@ -622,28 +624,7 @@ class Decoder {
   std::vector<std::string> labels_seen_;
 };
 
-template <bool kMetric>
-std::string Sanitise(std::string_view name) {
-  std::string out;
-  out.reserve(name.size() + 1);
-  for (size_t i = 0; i < name.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(name[i]);
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || (kMetric && c == ':');
-    if (ok) {
-      out.push_back(static_cast<char>(c));
-    } else if ((c & 0xC0) != 0x80) {
-      out.push_back('_');  // one '_' per character: continuation bytes add nothing
-    }
-  }
-  if (!out.empty() && IsDigit(out[0])) out.insert(out.begin(), '_');
-  return out;
-}
-
 }  // namespace
-
-std::string SanitiseMetricName(std::string_view name) { return Sanitise<true>(name); }
-std::string SanitiseLabelName(std::string_view name) { return Sanitise<false>(name); }
 
 void SplitMetricName(std::string_view name, std::string* measurement, std::string* field) {
   size_t cut = name.size() >= 3 ? name.find('_', 1) : std::string_view::npos;

@@ -68,12 +68,6 @@ struct DecodeStats {
 Status DecodePage(std::string_view json, int64_t now_ms, std::vector<Point>* out,
                   DecodeStats* stats);
 
-// Name sanitising of docs/wire/line-protocol.md: every character outside [a-zA-Z0-9_]
-// (plus ':' in metric names) becomes one '_' (a multi-byte UTF-8 character becomes a
-// single '_'), and a name starting with a digit gets a leading '_'.
-std::string SanitiseMetricName(std::string_view name);
-std::string SanitiseLabelName(std::string_view name);
-
 // Splits a sanitised metric name into measurement and field as described above.
 void SplitMetricName(std::string_view name, std::string* measurement, std::string* field);
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "agents/lineproto/lineproto.h"
 #include "agents/pattoo/encode.h"
 #include "core/env.h"
 
@@ -549,15 +550,16 @@ TEST(PattooDecode, OnlyTheFirstErrorIsKeptButAllSkipsAreCounted) {
 // --- names ---
 
 TEST(PattooNames, SanitisingFollowsTheLineProtocolRules) {
-  EXPECT_EQ(SanitiseMetricName(".1.3.6.1.2.1.2.2.1.10"), "_1_3_6_1_2_1_2_2_1_10");
-  EXPECT_EQ(SanitiseMetricName("ns=1;s=[opcua_server_1]temp.pv"), "ns_1_s__opcua_server_1_temp_pv");
-  EXPECT_EQ(SanitiseMetricName("température"), "temp_rature");
-  EXPECT_EQ(SanitiseMetricName("3"), "_3");
-  EXPECT_EQ(SanitiseMetricName("k8s:pods"), "k8s:pods");
-  EXPECT_EQ(SanitiseLabelName("a:b"), "a_b");
-  EXPECT_EQ(SanitiseLabelName("opcua server"), "opcua_server");
-  EXPECT_EQ(SanitiseLabelName("𝄞x"), "_x");
-  EXPECT_EQ(SanitiseLabelName("2nd"), "_2nd");
+  EXPECT_EQ(lineproto::SanitizeMetricName(".1.3.6.1.2.1.2.2.1.10"), "_1_3_6_1_2_1_2_2_1_10");
+  EXPECT_EQ(lineproto::SanitizeMetricName("ns=1;s=[opcua_server_1]temp.pv"),
+            "ns_1_s__opcua_server_1_temp_pv");
+  EXPECT_EQ(lineproto::SanitizeMetricName("température"), "temp_rature");
+  EXPECT_EQ(lineproto::SanitizeMetricName("3"), "_3");
+  EXPECT_EQ(lineproto::SanitizeMetricName("k8s:pods"), "k8s:pods");
+  EXPECT_EQ(lineproto::SanitizeLabelName("a:b"), "a_b");
+  EXPECT_EQ(lineproto::SanitizeLabelName("opcua server"), "opcua_server");
+  EXPECT_EQ(lineproto::SanitizeLabelName("𝄞x"), "_x");
+  EXPECT_EQ(lineproto::SanitizeLabelName("2nd"), "_2nd");
 }
 
 TEST(PattooNames, SplitAtTheFirstInnerUnderscoreSoStrixdRebuildsTheName) {
