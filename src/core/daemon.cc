@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,16 +11,23 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <cstdlib>
 #include <thread>
 
 namespace strix::daemon {
 
 std::optional<pid_t> RunningPid(const std::string& path) {
-  std::ifstream f(path);
-  long pid = 0;
-  if (!(f >> pid) || pid <= 1) return std::nullopt;
-  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) return std::nullopt;
+  // The running daemon holds an exclusive flock on its pid file. Without that lock the
+  // file is stale (a crash or kill -9 left it) and its pid may be another process now.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  char buf[32] = {0};
+  ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+  const bool locked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+  ::close(fd);
+  if (n <= 0 || !locked) return std::nullopt;
+  long pid = std::strtol(buf, nullptr, 10);
+  if (pid <= 1) return std::nullopt;
   return static_cast<pid_t>(pid);
 }
 
@@ -61,9 +69,23 @@ int Daemonize(const std::string& name, const std::string& pid_file, const std::s
     ::dup2(fd, 1);
     ::dup2(fd, 2);
   }
-  {
-    std::ofstream pf(pid_file, std::ios::trunc);
-    pf << ::getpid() << "\n";
+  // The pid file stays open and flock'ed while the daemon runs: RunningPid trusts a pid
+  // only while its lock is held, so a stale file never names an unrelated process.
+  const int pfd = ::open(pid_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (pfd < 0 || ::flock(pfd, LOCK_EX | LOCK_NB) != 0) {
+    std::fprintf(stderr, "%s: cannot lock the pid file %s (running already?)\n", name.c_str(),
+                 pid_file.c_str());
+    char c = 0;
+    (void)!::write(pipefd[1], &c, 1);
+    return 1;
+  }
+  const std::string pid_text = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(pfd, 0) != 0 ||
+      ::pwrite(pfd, pid_text.data(), pid_text.size(), 0) != static_cast<ssize_t>(pid_text.size())) {
+    std::fprintf(stderr, "%s: cannot write the pid file %s\n", name.c_str(), pid_file.c_str());
+    char c = 0;
+    (void)!::write(pipefd[1], &c, 1);
+    return 1;
   }
   const int wfd = pipefd[1];
   int rc = run([wfd](bool ok) {
@@ -72,6 +94,7 @@ int Daemonize(const std::string& name, const std::string& pid_file, const std::s
     ::close(wfd);
   });
   ::unlink(pid_file.c_str());
+  ::close(pfd);  // releases the lock
   return rc;
 }
 
@@ -84,7 +107,7 @@ int StopDaemon(const std::string& name, const std::string& pid_file, bool force,
   }
   ::kill(*pid, SIGTERM);
   for (int waited = 0; waited < wait_ms; waited += 100) {
-    if (::kill(*pid, 0) != 0) {
+    if (!RunningPid(pid_file) || ::kill(*pid, 0) != 0) {
       std::printf("%s: stopped (pid %d)\n", name.c_str(), *pid);
       ::unlink(pid_file.c_str());
       return 0;

@@ -6,7 +6,9 @@
 //                     writes the pid file, runs `run` and reports to the parent whether
 //                     it got ready, so `--start` returns 0 only once the program works.
 //   StopDaemon(...)   SIGTERM, waits up to `wait_ms`, SIGKILL with force.
-//   RunningPid(path)  the pid in the file if that process is alive.
+//   RunningPid(path)  the pid in the file while the daemon runs: the daemon holds an
+//                     flock on its pid file, so a stale file (after kill -9) reads as
+//                     not running and never makes --stop signal an unrelated process.
 //
 // Thread-safety: call before any thread starts (fork).
 #pragma once

@@ -132,8 +132,10 @@ int main(int argc, char** argv) {
   g->add_flag("--stop", o.stop, "stop the background server (SIGTERM, wait up to 10 s)");
   g->add_flag("--status", o.status, "say whether the background server runs (exit 3 if not)");
   g->add_flag("--restart", o.restart, "--stop, then --start");
-  g->add_flag("--force", o.force, "with --stop/--restart: SIGKILL if SIGTERM did not stop it");
   g->require_option(0, 1);
+  // Beside the group, not in it: the group takes one of its options, and --force goes
+  // with --stop or --restart.
+  app.add_flag("--force", o.force, "with --stop/--restart: SIGKILL if SIGTERM did not stop it");
   CLI11_PARSE(app, argc, argv);
   strix::log::InitStderr();
 
