@@ -464,8 +464,8 @@ TEST_F(AgentTest, FullBufferDropsTheOldestAndCountsIt) {
       [&] {
         auto d = Select(port_, reader_, "strix_agent_buffer_dropped_records{host=\"full-host\"}");
         if (d.empty() || d[0].values.back() <= 0) return false;
-        auto age = Select(port_, reader_,
-                          "strix_agent_buffer_oldest_age_seconds{host=\"full-host\"}");
+        auto age =
+            Select(port_, reader_, "strix_agent_buffer_oldest_age_seconds{host=\"full-host\"}");
         if (age.empty()) return false;
         for (size_t i = 0; i < age[0].ts.size(); ++i) {
           if (age[0].ts[i] > back_ms + 1000 && age[0].values[i] < 4) return true;
@@ -657,6 +657,62 @@ TEST_F(AgentTest, DaemonControlsAndSigtermKeepTheBuffer) {
   EXPECT_GE(contiguous, 3);
   out = RunCmd(bin + " --stop", &rc);
   EXPECT_EQ(rc, 0) << out;
+
+  // A stale pid file (the agent was kill -9'd) naming a live, unrelated process: the
+  // daemon controls must see "stopped" and leave that process alone.
+  pid_t other = ::fork();
+  if (other == 0) {
+    ::execlp("sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::ofstream(dir_.Join("daemon-host/state/strix-agent.pid")) << other << "\n";
+  out = RunCmd(bin + " --status", &rc);
+  EXPECT_EQ(rc, 3) << out;
+  out = RunCmd(bin + " --stop --force", &rc);
+  EXPECT_EQ(rc, 0) << out;
+  EXPECT_EQ(::kill(other, 0), 0) << "--stop signalled a process that is not the agent";
+  // --status needs only the pid file: a token file that went missing does not matter.
+  std::ofstream(cfg) << "agent:\n  state_dir: " << dir_.Join("daemon-host/state")
+                     << "\nserver:\n  urls: [http://127.0.0.1:1]\n  token_file: /nonexistent\n";
+  out = RunCmd(bin + " --status", &rc);
+  EXPECT_EQ(rc, 3) << out;
+  ::kill(other, SIGKILL);
+  ::waitpid(other, nullptr, 0);
+}
+
+// strixd accepts the connection (the kernel does) and never answers: a post hangs up to
+// its 60 s timeout. SIGTERM must still stop the agent at once, with the round kept.
+TEST_F(AgentTest, SigtermDuringAHangingPostStopsPromptly) {
+  int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(lfd, 16), 0);
+  socklen_t len = sizeof(a);
+  ASSERT_EQ(::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  const int mute = ntohs(a.sin_port);
+  WriteScript(dir_.Join("scripts/probe.sh"), "echo 'hang value=1'\n");
+  std::string yaml = AgentYaml("hang-host",
+                               "  p:\n    type: script\n    interval: 1s\n"
+                               "    dir: " +
+                                   dir_.Join("scripts") + "\n");
+  yaml.replace(yaml.find("127.0.0.1:" + std::to_string(port_)), 10 + std::to_string(port_).size(),
+               "127.0.0.1:" + std::to_string(mute));
+  yaml.replace(yaml.find("timeout: 2s"), 11, "timeout: 60s");
+  AgentProcess agent(dir_.Join("hang"), yaml);
+  ASSERT_TRUE(agent.Start()) << agent.output();
+  std::this_thread::sleep_for(3s);  // a round is buffered and its post hangs
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(agent.Stop(), 0) << agent.output();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s) << agent.output();
+  // The hanging post's record (and the rounds behind it) are still buffered.
+  const std::string out = agent.output();
+  const size_t at = out.find("buffer is durable pending_records=");
+  ASSERT_NE(at, std::string::npos) << out;
+  EXPECT_GT(std::atoi(out.c_str() + at + 34), 0) << out;
+  ::close(lfd);
 }
 
 TEST_F(AgentTest, CheckConfigNamesFileAndLine) {

@@ -89,6 +89,8 @@ class AgentImpl final : public Agent {
  public:
   AgentImpl(AgentConfig c, Env& env, Clock& clock)
       : config_(std::move(c)), env_(env), clock_(clock) {}
+  // Stops the threads before any member they use goes away.
+  ~AgentImpl() override { (void)Stop(); }
 
   Status Init();
   Status Stop() override;
@@ -111,7 +113,7 @@ class AgentImpl final : public Agent {
   std::mutex spoke_mu_;
   std::unique_ptr<linuxhost::LinuxInput> spoke_linux_;
   std::optional<linuxhost::PlatformInfo> platform_;
-  std::atomic<uint64_t> append_failures_{0};
+  std::atomic<uint64_t> lost_records_{0};  // rounds (or parts) not compressed or buffered
   std::atomic<uint64_t> records_appended_{0};
   bool stopped_ = false;
 
@@ -139,12 +141,16 @@ void AgentImpl::OnRound(const ScheduledInput& in, int64_t tick_ms, std::vector<P
   const Labels& input_labels = ic ? ic->labels : kNone;
   std::string body;
   body.reserve(4096);
+  // A record must fit the buffer with room to spare: at most a quarter of it.
+  const uint64_t batch_bytes = std::min<uint64_t>(
+      config_.server.max_batch_bytes, std::max<uint64_t>(4096, config_.buffer.max_bytes / 4));
   auto flush = [&]() {
     if (body.empty()) return;
     Result<std::string> z = GzipCompress(body);
     body.clear();
     if (!z.ok()) {
-      STRIX_LOG(kError, "agent: cannot compress a round", "input", in.name, "error",
+      lost_records_.fetch_add(1, std::memory_order_relaxed);
+      STRIX_LOG(kError, "agent: cannot compress a round; it is lost", "input", in.name, "error",
                 z.status().ToString());
       return;
     }
@@ -156,20 +162,31 @@ void AgentImpl::OnRound(const ScheduledInput& in, int64_t tick_ms, std::vector<P
         records_appended_.fetch_add(1, std::memory_order_relaxed);
         break;
       }
-      append_failures_.fetch_add(1, std::memory_order_relaxed);
       if (attempt == 0) {
         STRIX_LOG(kError, "agent: cannot buffer a round (disk full?)", "input", in.name, "error",
                   seq.status().ToString());
       }
-      if (attempt >= 2 || seq.status().code() == StatusCode::kInvalidArgument) return;
+      if (attempt >= 2 || seq.status().code() == StatusCode::kInvalidArgument) {
+        lost_records_.fetch_add(1, std::memory_order_relaxed);
+        STRIX_LOG(kError, "agent: a round could not be buffered; it is lost", "input", in.name,
+                  "attempts", attempt + 1);
+        return;
+      }
       clock_.SleepMillis(200);
     }
     sender_->Notify();
   };
   for (Point& p : points) {
     Label(&p, in.name, input_labels);
+    const size_t before = body.size();
     lineproto::Encode(p, &body);
-    if (body.size() >= config_.server.max_batch_bytes) flush();
+    if (body.size() > batch_bytes && before > 0) {
+      // This point would push the record past the limit: it starts the next one.
+      std::string tail = body.substr(before);
+      body.resize(before);
+      flush();
+      body = std::move(tail);
+    }
   }
   flush();
 }
@@ -191,7 +208,7 @@ Status SelfInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
   c("buffer_dropped_records", b.dropped_records);
   c("buffer_dropped_bytes", b.dropped_bytes);
   c("buffer_corrupt_records", b.corrupt_records);
-  c("buffer_append_failures", a->append_failures_.load(std::memory_order_relaxed));
+  c("buffer_lost_records", a->lost_records_.load(std::memory_order_relaxed));
   c("posts_ok", s.posts_ok.load(std::memory_order_relaxed));
   c("posts_failed", s.posts_failed.load(std::memory_order_relaxed));
   c("records_rejected", s.records_rejected.load(std::memory_order_relaxed));
@@ -243,6 +260,15 @@ Status SelfInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
   return Status::Ok();
 }
 
+// This host's data could not be read at all: a hub must see a gap, not an empty page.
+httpd::Response SpokeUnavailable(const Status& st) {
+  httpd::Response r;
+  r.status = 503;
+  r.content_type = "text/plain; charset=utf-8";
+  r.body = "unavailable: cannot read this host's data: " + st.ToString() + "\n";
+  return r;
+}
+
 httpd::Response AgentImpl::ServeSpoke(const httpd::Request& req) {
   httpd::Response r;
   const int64_t now = clock_.NowMillis();
@@ -265,7 +291,8 @@ httpd::Response AgentImpl::ServeSpoke(const httpd::Request& req) {
       ctx.now_ms = now;
       ctx.interval_ms = seconds * 1000;
       ctx.deadline_mono_ns = clock_.MonotonicNanos() + 5'000'000'000LL;
-      (void)spoke_linux_->Collect(ctx, &points);
+      Status st = spoke_linux_->Collect(ctx, &points);
+      if (!st.ok()) return SpokeUnavailable(st);
       (void)linuxhost::ToPattoo(points, *platform_, &dps, &spoke_linux_->pattoo_extras());
     }
     pattoo::PostInfo info;
@@ -297,7 +324,8 @@ httpd::Response AgentImpl::ServeSpoke(const httpd::Request& req) {
       ctx.now_ms = now;
       ctx.interval_ms = 10'000;
       ctx.deadline_mono_ns = clock_.MonotonicNanos() + 5'000'000'000LL;
-      (void)spoke_linux_->Collect(ctx, &points);
+      Status st = spoke_linux_->Collect(ctx, &points);
+      if (!st.ok()) return SpokeUnavailable(st);
     }
     r.body.reserve(points.size() * 96);
     for (Point& p : points) {
@@ -356,7 +384,7 @@ Status AgentImpl::Init() {
         input = std::make_unique<script::ScriptInput>(ic.script_options);
         break;
       case InputType::kHub:
-        input = std::make_unique<HubInput>(ic.hub_options);
+        input = std::make_unique<HubInput>(ic.hub_options, clock_);
         break;
     }
     scheduler_->Add(ic.name, ic.interval_ms, ic.EffectiveTimeoutMs(), std::move(input));
@@ -392,6 +420,9 @@ Status AgentImpl::Init() {
 Status AgentImpl::Stop() {
   if (stopped_) return Status::Ok();
   stopped_ = true;
+  // Everything is told to stop first, so the waits below overlap: the sender abandons its
+  // post in flight (the record stays buffered) while the inputs finish their rounds.
+  if (sender_) sender_->RequestStop();
   if (spoke_) spoke_->Stop();
   if (scheduler_) scheduler_->Stop();
   if (sender_) sender_->Stop();

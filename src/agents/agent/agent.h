@@ -9,8 +9,9 @@
 // input's configured labels. They become one buffer record (split past
 // server.max_batch_bytes), which is durable before the round ends.
 //
-// Stop() stops the inputs, then the sender (after the post in flight), then makes the
-// buffer durable. Nothing acknowledged by the buffer is lost by kill -9 either.
+// Stop() tells the sender, the spoke and the inputs to stop, waits for them (inputs finish
+// or abandon their round; a post in flight is abandoned, its record stays buffered), then
+// makes the buffer durable. Nothing acknowledged by the buffer is lost by kill -9 either.
 //
 // Thread-safety: Start and Stop from one thread.
 #pragma once

@@ -1,6 +1,8 @@
 // strix-agent.yaml: see agent_config.h and docs/agents/agent.md.
 #include "agents/agent/agent_config.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "core/config.h"
@@ -43,6 +45,10 @@ void BindLinux(config::Section& s, linuxhost::LinuxOptions* o) {
   s.String("proc_root", &o->proc_root, true)
       .String("sys_root", &o->sys_root, true)
       .Bool("per_cpu", &o->per_cpu)
+      .Bool("include_partitions", &o->include_partitions)
+      .Bool("tcp_states", &o->tcp_states)
+      .Bool("temperatures", &o->temperatures)
+      .StringList("include_fstypes", &o->include_fstypes)
       .StringList("exclude_fstypes", &o->exclude_fstypes)
       .StringList("exclude_mount_prefixes", &o->exclude_mount_prefixes)
       .StringList("exclude_device_prefixes", &o->exclude_device_prefixes)
@@ -84,6 +90,9 @@ void BindInput(config::Section& s, const std::string& name, AgentConfig* c) {
   in.name = name;
   if (!IsLabelName(name))
     s.Error("", "input name \"" + name + "\" must match [a-zA-Z_][a-zA-Z0-9_]*");
+  if (name == "agent") {
+    s.Error("", "input name \"agent\" is taken by the agent's own self-metrics");
+  }
   s.Required("type").Enum(
       "type", &in.type,
       {{"linux", InputType::kLinux}, {"script", InputType::kScript}, {"hub", InputType::kHub}});
@@ -172,6 +181,12 @@ Result<AgentConfig> Load(const config::Document& doc) {
               .String("address", &c.spoke.address, true)
               .Int("port", &c.spoke.port, 0, 65535)
               .String("token", &c.spoke.token);
+          in6_addr any;
+          if (::inet_pton(AF_INET, c.spoke.address.c_str(), &any) != 1 &&
+              ::inet_pton(AF_INET6, c.spoke.address.c_str(), &any) != 1) {
+            s.Error("address", "\"" + c.spoke.address +
+                                   "\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)");
+          }
           s.Map("linux", [&](config::Section& l) { BindLinux(l, &c.spoke.linux_options); });
         });
     root.Finish();

@@ -76,7 +76,12 @@ struct SpokeConfig {
   std::string address = "127.0.0.1";
   uint16_t port = 5000;
   std::string token;  // when set, GET /strix/v1/points needs "Authorization: Bearer <token>"
-  linuxhost::LinuxOptions linux_options;
+  // The served data's options. Partitions are on (pattoo's spoke reports them too).
+  linuxhost::LinuxOptions linux_options = [] {
+    linuxhost::LinuxOptions o;
+    o.include_partitions = true;
+    return o;
+  }();
 };
 
 struct AgentConfig {

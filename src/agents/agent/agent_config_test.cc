@@ -42,6 +42,10 @@ TEST(AgentConfig, FullFileFillsEverySection) {
       "    type: linux\n"
       "    interval: 10s\n"
       "    per_cpu: false\n"
+      "    include_partitions: true\n"
+      "    tcp_states: false\n"
+      "    temperatures: false\n"
+      "    include_fstypes: [tmpfs, nfs4]\n"
       "  scripts:\n"
       "    type: script\n"
       "    interval: 1m\n"
@@ -68,6 +72,11 @@ TEST(AgentConfig, FullFileFillsEverySection) {
   EXPECT_EQ(c->inputs[0].name, "host");
   EXPECT_EQ(c->inputs[0].type, InputType::kLinux);
   EXPECT_FALSE(c->inputs[0].linux_options.per_cpu);
+  EXPECT_TRUE(c->inputs[0].linux_options.include_partitions);
+  EXPECT_FALSE(c->inputs[0].linux_options.tcp_states);
+  EXPECT_FALSE(c->inputs[0].linux_options.temperatures);
+  EXPECT_EQ(c->inputs[0].linux_options.include_fstypes,
+            (std::vector<std::string>{"tmpfs", "nfs4"}));
   EXPECT_EQ(c->inputs[0].EffectiveTimeoutMs(), 9'000);
   EXPECT_EQ(c->inputs[1].script_options.dir, "/etc/strix/scripts");
   EXPECT_EQ(c->inputs[1].EffectiveTimeoutMs(), 30'000);
@@ -78,6 +87,21 @@ TEST(AgentConfig, FullFileFillsEverySection) {
   EXPECT_EQ(c->inputs[2].hub_options.targets[1].format, HubTarget::Format::kStrix);
   EXPECT_TRUE(c->spoke.enabled);
   EXPECT_EQ(c->spoke.port, 5005);
+  EXPECT_TRUE(c->spoke.linux_options.include_partitions);  // as pattoo's spoke
+}
+
+TEST(AgentConfig, ReservedInputNameAndSpokeHostNameAreErrors) {
+  std::string y = std::string(kMinimal) +
+                  "inputs:\n  agent:\n    type: linux\n"
+                  "spoke:\n  enabled: true\n  address: myhost.example.org\n";
+  Result<AgentConfig> c = ParseAgentConfig(y, "a.yaml");
+  ASSERT_FALSE(c.ok());
+  std::string m(c.status().message());
+  EXPECT_NE(m.find("a.yaml:6:5: inputs.agent: input name \"agent\" is taken"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("a.yaml:9:"), std::string::npos) << m;
+  EXPECT_NE(m.find("spoke.address: \"myhost.example.org\" is not an IP address"), std::string::npos)
+      << m;
 }
 
 TEST(AgentConfig, ErrorsNameFileLineAndKey) {

@@ -2,6 +2,7 @@
 #include "agents/agent/hub_input.h"
 
 #include <algorithm>
+#include <atomic>
 #include <thread>
 
 #include "agents/common/http_client.h"
@@ -12,8 +13,8 @@
 
 namespace strix::agents {
 
-HubInput::HubInput(HubOptions options)
-    : options_(std::move(options)), state_(options_.targets.size()) {}
+HubInput::HubInput(HubOptions options, Clock& clock)
+    : options_(std::move(options)), clock_(clock), state_(options_.targets.size()) {}
 
 std::string HubInput::TargetUrl(const HubTarget& t, int64_t interval_ms) {
   std::string host = t.address;
@@ -39,16 +40,23 @@ Status HubInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
   std::vector<std::vector<Point>> results(n);
   std::vector<Status> errors(n);
   std::vector<uint64_t> bad(n, 0);
-  int64_t left_ms = (ctx.deadline_mono_ns - Clock::Real().MonotonicNanos()) / 1'000'000;
-  const int64_t timeout = std::max<int64_t>(100, std::min(options_.timeout_ms, left_ms - 50));
-  auto fetch = [&](size_t i) {
+  auto fetch = [&](size_t i, HttpClient& client) {
     const HubTarget& t = options_.targets[i];
-    HttpClient client;
+    // Each fetch gets the spoke timeout, cut to the round's time left when it starts: a
+    // late spoke is a gap for that spoke, while the others' data still makes the round.
+    const int64_t left_ms = (ctx.deadline_mono_ns - clock_.MonotonicNanos()) / 1'000'000 - 50;
+    const int64_t timeout = std::min(options_.timeout_ms, left_ms);
     HttpRequest req;
     req.url = TargetUrl(t, ctx.interval_ms);
+    if (timeout < 100) {
+      errors[i] =
+          Status::DeadlineExceeded("hub: no time left in the round for this spoke", req.url);
+      return;
+    }
     req.timeout_ms = timeout;
     req.connect_timeout_ms = std::min<int64_t>(timeout, 3'000);
     req.max_response_bytes = 32 << 20;
+    req.stop = ctx.stop;
     if (!t.token.empty()) req.headers.push_back({"Authorization", "Bearer " + t.token});
     Result<HttpResponse> r = client.Do(req);
     if (!r.ok()) {
@@ -73,10 +81,17 @@ Status HubInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
     }
   };
   {
-    // One short-lived thread per spoke: a slow spoke costs only its own timeout.
+    // Up to kMaxParallel short-lived workers take the spokes in turn: a slow spoke costs
+    // only its own timeout, and a long target list does not mean as many threads.
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      HttpClient client;  // spokes on one worker share its connection cache
+      for (size_t i = next.fetch_add(1); i < n; i = next.fetch_add(1)) fetch(i, client);
+    };
     std::vector<std::jthread> threads;
-    threads.reserve(n);
-    for (size_t i = 0; i < n; ++i) threads.emplace_back(fetch, i);
+    const size_t workers = std::min(n, kMaxParallel);
+    threads.reserve(workers);
+    for (size_t w = 0; w < workers; ++w) threads.emplace_back(worker);
   }
   size_t failed = 0;
   for (size_t i = 0; i < n; ++i) {

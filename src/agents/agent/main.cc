@@ -114,8 +114,10 @@ int main(int argc, char** argv) {
   g->add_flag("--stop", o.stop, "stop the background agent (SIGTERM, wait up to 10 s)");
   g->add_flag("--status", o.status, "say whether the background agent runs (exit 3 if not)");
   g->add_flag("--restart", o.restart, "--stop, then --start");
-  g->add_flag("--force", o.force, "with --stop/--restart: SIGKILL if SIGTERM did not stop it");
   g->require_option(0, 1);
+  // Beside the group, not in it: the group takes one of its options, and --force goes
+  // with --stop or --restart.
+  app.add_flag("--force", o.force, "with --stop/--restart: SIGKILL if SIGTERM did not stop it");
 
   auto* check = app.add_subcommand("check-config", "validate the configuration and exit");
   check->add_option("-c,--config", o.config_path, "strix-agent.yaml");
@@ -151,6 +153,22 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (o.status || o.stop) {
+    // Only the pid file is needed: a config with a missing token file (or, with
+    // --pid-file, no config at all) must not keep a running agent from being stopped.
+    std::string pid_file = o.pid_file;
+    if (pid_file.empty()) {
+      strix::Result<AgentConfig> c = LoadAgentConfig(strix::Env::Default(), o.config_path);
+      if (!c.ok()) {
+        std::fprintf(stderr, "strix-agent: %s (or give --pid-file)\n",
+                     std::string(c.status().message()).c_str());
+        return 2;
+      }
+      pid_file = PidFileFor(o, *c);
+    }
+    if (o.status) return strix::daemon::PrintStatus("strix-agent", pid_file);
+    return strix::daemon::StopDaemon("strix-agent", pid_file, o.force);
+  }
   strix::Result<AgentConfig> config = LoadAll(o.config_path);
   if (*check) {
     if (!config.ok()) {
@@ -166,8 +184,6 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string pid_file = PidFileFor(o, *config);
-  if (o.status) return strix::daemon::PrintStatus("strix-agent", pid_file);
-  if (o.stop) return strix::daemon::StopDaemon("strix-agent", pid_file, o.force);
   if (o.restart) {
     if (int rc = strix::daemon::StopDaemon("strix-agent", pid_file, o.force); rc != 0) return rc;
   }

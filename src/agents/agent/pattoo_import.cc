@@ -116,6 +116,8 @@ Result<PattooImport> ImportPattooConfig(Env& env, const std::string& dir) {
     if (doc) {
       const YAML::Node& r = doc->root();
       std::string addr = Scalar(r["ip_listen_address"], "0.0.0.0");
+      // The spoke binds an IP address, never a name (no DNS at start-up).
+      if (addr == "localhost") addr = "127.0.0.1";
       std::string port = Scalar(r["ip_bind_port"], "5000");
       spoke =
           "spoke:                         # from pattoo_agent_linux_spoked.yaml\n"
@@ -125,7 +127,7 @@ Result<PattooImport> ImportPattooConfig(Env& env, const std::string& dir) {
           "\n"
           "  port: " +
           port + "\n";
-      if (addr != "127.0.0.1" && addr != "::1" && addr != "localhost") {
+      if (addr != "127.0.0.1" && addr != "::1") {
         out.warnings.push_back("spoke: listens on " + addr +
                                " without authentication, as pattoo's spoke did; set "
                                "spoke.token or a loopback address to restrict it");

@@ -65,8 +65,17 @@ void Scheduler::Loop(std::stop_token stop, ScheduledInput* in) {
   while (!stop.stop_requested()) {
     // Sleep until the tick (wall clock). Re-check: the wall clock may be stepped.
     for (;;) {
-      int64_t wait = tick - clock_.NowMillis();
+      const int64_t now = clock_.NowMillis();
+      int64_t wait = tick - now;
       if (wait <= 0 || stop.stop_requested()) break;
+      if (wait > in->interval_ms) {
+        // The wall clock went back: waiting for the old tick would stall this input for as
+        // long as the step. Take the next tick of the new time instead.
+        STRIX_LOG(kWarn, "agent: wall clock stepped back; rescheduling", "input", in->name,
+                  "step_ms", wait - in->interval_ms);
+        tick = NextTick(now, in->interval_ms, offset);
+        continue;
+      }
       std::unique_lock<std::mutex> lock(mu);
       cv.wait_for(lock, stop, std::chrono::milliseconds(wait), [] { return false; });
     }

@@ -54,7 +54,9 @@ TEST(Scheduler, RoundsRunOnAlignedTicksWithTheTickAsTimestamp) {
   const int64_t offset = ScheduleOffset("agent-x/fast", 100);
   for (size_t i = 0; i < sunk.ticks.size(); ++i) {
     EXPECT_EQ(((sunk.ticks[i] - offset) % 100 + 100) % 100, 0) << sunk.ticks[i];
-    if (i > 0) EXPECT_EQ(sunk.ticks[i] - sunk.ticks[i - 1], 100);
+    if (i > 0) {
+      EXPECT_EQ(sunk.ticks[i] - sunk.ticks[i - 1], 100);
+    }
   }
   EXPECT_EQ(in->stats.skipped.load(), 0u);
   EXPECT_EQ(in->stats.timeouts.load(), 0u);
@@ -75,6 +77,39 @@ TEST(Scheduler, AnOverrunSkipsRoundsAndCountsThemWithoutPilingUp) {
   EXPECT_EQ(in->stats.timeouts.load(), runs);           // each run ended after its timeout...
   EXPECT_EQ(rounds.load(), 0);                          // ...so none of their points went out
   EXPECT_GE(in->stats.skipped.load(), 2 * (runs - 1));  // 2 ticks missed per run
+}
+
+// The real clock, with a wall-clock step the test can set (an NTP step, a VM restore).
+class SteppedClock final : public Clock {
+ public:
+  int64_t NowMillis() const override {
+    return Clock::Real().NowMillis() + step_ms.load(std::memory_order_acquire);
+  }
+  int64_t MonotonicNanos() const override { return Clock::Real().MonotonicNanos(); }
+  void SleepMillis(int64_t millis) override { Clock::Real().SleepMillis(millis); }
+  std::atomic<int64_t> step_ms{0};
+};
+
+TEST(Scheduler, AWallClockStepBackDoesNotStallTheInput) {
+  SteppedClock clock;
+  Sunk sunk;
+  Scheduler s(clock, "agent-z", [&](const ScheduledInput&, int64_t tick, std::vector<Point>&) {
+    std::lock_guard<std::mutex> l(sunk.mu);
+    sunk.ticks.push_back(tick);
+  });
+  s.Add("steady", 100, 90, std::make_unique<FakeInput>(0ms));
+  s.Start();
+  std::this_thread::sleep_for(350ms);
+  const int64_t stepped_at = clock.NowMillis();
+  clock.step_ms.store(-3'600'000, std::memory_order_release);  // an hour back
+  std::this_thread::sleep_for(600ms);
+  s.Stop();
+  std::lock_guard<std::mutex> l(sunk.mu);
+  size_t after = 0;
+  for (int64_t t : sunk.ticks) {
+    if (t < stepped_at - 3'000'000) ++after;  // a tick of the new (earlier) time
+  }
+  EXPECT_GE(after, 4u);  // rounds went on at once instead of waiting an hour
 }
 
 }  // namespace

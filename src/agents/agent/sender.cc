@@ -7,6 +7,10 @@
 #include "core/log.h"
 
 namespace strix::agents {
+namespace {
+// A Retry-After beyond this is read as this: one answer must not park the agent for a day.
+constexpr int64_t kMaxRetryAfterS = 300;
+}  // namespace
 
 int64_t BackoffMs(int failures, int64_t min_ms, int64_t max_ms) {
   if (failures <= 0) return 0;
@@ -24,10 +28,15 @@ void Sender::Start() {
   thread_ = std::jthread([this](std::stop_token st) { Loop(st); });
 }
 
-void Sender::Stop() {
+void Sender::RequestStop() {
   if (!thread_.joinable()) return;
   thread_.request_stop();
   cv_.notify_all();
+}
+
+void Sender::Stop() {
+  if (!thread_.joinable()) return;
+  RequestStop();
   thread_.join();
 }
 
@@ -46,7 +55,8 @@ void Sender::Wait(std::stop_token& stop, int64_t ms, bool wake_on_notify) {
   notified_ = false;
 }
 
-Sender::Outcome Sender::Post(const buffer::Record& rec, int64_t* retry_after_ms, std::string* why) {
+Sender::Outcome Sender::Post(const buffer::Record& rec, std::stop_token stop,
+                             int64_t* retry_after_ms, std::string* why, bool* config_problem) {
   // One client per sender thread keeps the connection alive between posts.
   thread_local HttpClient client;
   std::string base = config_.urls[url_index_ % config_.urls.size()];
@@ -63,6 +73,7 @@ Sender::Outcome Sender::Post(const buffer::Record& rec, int64_t* retry_after_ms,
   req.max_response_bytes = 1 << 20;
   req.tls_verify = config_.tls_verify;
   req.ca_file = config_.ca_file;
+  req.stop = stop;
   Result<HttpResponse> r = client.Do(req);
   if (!r.ok()) {
     *why = req.url + ": " + r.status().ToString();
@@ -70,16 +81,22 @@ Sender::Outcome Sender::Post(const buffer::Record& rec, int64_t* retry_after_ms,
     return Outcome::kRetry;
   }
   const int code = r->status;
-  if (r->retry_after_s >= 0) *retry_after_ms = r->retry_after_s * 1000;
   if (code >= 200 && code < 300) return Outcome::kAcked;
   std::string body = r->body.substr(0, 300);
   if (code == 401 || code == 403 || code == 404 || code == 405) {
+    // A token or URL to fix. Another server may take it meanwhile; the data is kept.
     *why =
         req.url + ": HTTP " + std::to_string(code) + " (check server.urls and the token): " + body;
+    *config_problem = true;
+    ++url_index_;
     return Outcome::kRetry;
   }
   if (code == 408 || code == 429 || code >= 500) {
     *why = req.url + ": HTTP " + std::to_string(code) + ": " + body;
+    // Retry-After speaks for this server only: with another URL to try, go there now.
+    if (config_.urls.size() == 1 && r->retry_after_s >= 0) {
+      *retry_after_ms = std::min<int64_t>(r->retry_after_s, kMaxRetryAfterS) * 1000;
+    }
     ++url_index_;
     return Outcome::kRetry;
   }
@@ -113,15 +130,22 @@ void Sender::Loop(std::stop_token stop) {
     const buffer::Record& rec = **next;
     int64_t retry_after_ms = -1;
     std::string why;
-    Outcome o = Post(rec, &retry_after_ms, &why);
+    bool config_problem = false;
+    Outcome o = Post(rec, stop, &retry_after_ms, &why, &config_problem);
+    if (o == Outcome::kRetry && stop.stop_requested()) break;  // it stays buffered
     if (o == Outcome::kRetry) {
       stats_.posts_failed.fetch_add(1, std::memory_order_relaxed);
       ++failures;
       // One line when an outage starts, then one a minute: the count is a self-metric.
       const int64_t now = clock_.MonotonicNanos();
       if (failures == 1 || now - last_log_ns >= 60'000'000'000LL) {
-        STRIX_LOG(kWarn, "agent: cannot deliver to strixd; data stays buffered", "error", why,
-                  "failures_in_a_row", failures);
+        if (config_problem) {
+          STRIX_LOG(kError, "agent: strixd refuses this agent; data stays buffered", "error", why,
+                    "failures_in_a_row", failures);
+        } else {
+          STRIX_LOG(kWarn, "agent: cannot deliver to strixd; data stays buffered", "error", why,
+                    "failures_in_a_row", failures);
+        }
         last_log_ns = now;
       }
       int64_t d = BackoffMs(failures, config_.backoff_min_ms, config_.backoff_max_ms);

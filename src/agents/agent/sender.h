@@ -13,10 +13,12 @@
 //                        sending the same bytes again cannot change that
 //   413                  acked and counted as rejected (logged: a record strixd will never take)
 //   3xx, other 4xx       kept, retried (a proxy or redirect is not strixd's verdict)
-//   401, 403, 404, 405   kept, retried with backoff (a token or URL to fix; data is kept)
-//   408, 429, 5xx, no answer  kept, retried with backoff; the next URL is tried
-// Backoff: min(backoff_max, backoff_min * 2^failures), then a uniform jitter down to half
-// of it; a Retry-After from strixd is a lower bound.
+//   401, 403, 404, 405   kept, retried (a token or URL to fix: logged as an error)
+//   408, 429, 5xx, no answer  kept, retried
+// Every retry goes to the next URL of server.urls, after a backoff:
+// min(backoff_max, backoff_min * 2^(failures-1)), then a uniform jitter down to half of it.
+// With a single URL, a Retry-After (at most 300 s) is a lower bound on the wait.
+// Stop ends a post in flight within about a second; the record stays buffered.
 //
 // Thread-safety: Start/Stop from one thread; Notify and stats from any thread.
 #pragma once
@@ -54,8 +56,10 @@ class Sender {
   Sender& operator=(const Sender&) = delete;
 
   void Start();
-  // Stops after the post in flight (bounded by the post timeout).
+  // Stops promptly: a post in flight is abandoned (its record stays buffered).
   void Stop();
+  // Asks the thread to stop without waiting for it (Stop waits).
+  void RequestStop();
   // New data in the buffer: wakes the sender if it is idle (not if it is backing off).
   void Notify();
 
@@ -64,7 +68,8 @@ class Sender {
  private:
   enum class Outcome { kAcked, kRejected, kRetry };
   void Loop(std::stop_token stop);
-  Outcome Post(const buffer::Record& rec, int64_t* retry_after_ms, std::string* why);
+  Outcome Post(const buffer::Record& rec, std::stop_token stop, int64_t* retry_after_ms,
+               std::string* why, bool* config_problem);
   // Sleeps up to ms; returns early on stop (and on Notify when `wake_on_notify`).
   void Wait(std::stop_token& stop, int64_t ms, bool wake_on_notify);
 

@@ -66,6 +66,11 @@ size_t HeaderLine(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// curl calls this about once a second while a transfer runs (and on progress).
+int Progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
+}
+
 }  // namespace
 
 void HttpClient::GlobalInit() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -97,6 +102,12 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, req.tls_verify ? 2L : 0L);
   if (!req.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
   curl_easy_setopt(c, CURLOPT_USERAGENT, "strix-agent");
+  if (req.stop.stop_possible()) {
+    if (req.stop.stop_requested()) return Status::Cancelled("http: stopped", req.url);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, Progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &req.stop);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   // Accept gzip answers (spoke pages); curl decodes them.
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip");
   struct curl_slist* headers = nullptr;
@@ -120,6 +131,8 @@ Result<HttpResponse> HttpClient::Do(const HttpRequest& req) {
   if (rc != CURLE_OK) {
     std::string what = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
     switch (rc) {
+      case CURLE_ABORTED_BY_CALLBACK:
+        return Status::Cancelled("http: stopped", req.url);
       case CURLE_OPERATION_TIMEDOUT:
         return Status::DeadlineExceeded("http: timed out", req.url + ": " + what);
       case CURLE_URL_MALFORMAT:

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,6 +30,9 @@ struct HttpRequest {
   // TLS: verify the server's certificate (default) against ca_file, or the system store.
   bool tls_verify = true;
   std::string ca_file;
+  // When stop is requested the call ends within about a second with kCancelled, so a
+  // shutdown does not wait out a slow server's timeout.
+  std::stop_token stop;
 };
 
 struct HttpResponse {
@@ -48,7 +52,7 @@ class HttpClient {
 
   // Any HTTP answer (including 4xx/5xx) is a response. Transport failures are errors:
   // kDeadlineExceeded (timeout), kUnavailable (refused, reset, DNS), kResourceExhausted
-  // (answer too large), kInvalidArgument (bad URL).
+  // (answer too large), kInvalidArgument (bad URL), kCancelled (req.stop requested).
   Result<HttpResponse> Do(const HttpRequest& req);
 
  private:

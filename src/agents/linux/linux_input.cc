@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <string_view>
@@ -129,7 +130,7 @@ struct LinuxInput::State {
 
   // ---- helpers
   void Error(Source src, std::string_view file, int err) {
-    ++read_errors;
+    read_errors.fetch_add(1, std::memory_order_relaxed);
     ++round_errors;
     if (logged & (1u << src)) return;
     logged |= 1u << src;
@@ -187,7 +188,7 @@ struct LinuxInput::State {
 
   internal::FileReader reader;
   internal::DirLister lister;
-  uint64_t read_errors = 0;
+  std::atomic<uint64_t> read_errors{0};  // also read by the self-metrics thread
   uint64_t round_errors = 0;
   uint32_t logged = 0;
 
@@ -697,7 +698,7 @@ void LinuxInput::State::CollectThermal(int64_t ts, std::vector<Point>* out) {
 LinuxInput::LinuxInput(LinuxOptions options) : s_(std::make_unique<State>(std::move(options))) {}
 LinuxInput::~LinuxInput() = default;
 
-uint64_t LinuxInput::read_errors() const { return s_->read_errors; }
+uint64_t LinuxInput::read_errors() const { return s_->read_errors.load(std::memory_order_relaxed); }
 const PattooExtras& LinuxInput::pattoo_extras() const { return s_->extras; }
 const LinuxOptions& LinuxInput::options() const { return s_->opts; }
 

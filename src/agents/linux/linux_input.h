@@ -17,7 +17,7 @@
 // LinuxOptions::include_fstypes), so a hung NFS server cannot stall the input.
 //
 // Thread-safety: Collect is called from one thread at a time (the Input contract);
-// read_errors() and pattoo_extras() are read by that same thread between rounds.
+// pattoo_extras() is read by that same thread between rounds; read_errors() from any thread.
 #pragma once
 
 #include <array>
