@@ -6,9 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "core/utf8.h"
 #include "meta/internal/sqlite.h"
 #include "meta/internal/store_util.h"
-#include "meta/internal/utf8.h"
 #include "meta/meta_store.h"
 
 namespace strix::meta {
@@ -25,7 +25,7 @@ Status CheckHostName(std::string_view host) {
 
 // Names the host in a Status context, unless its bytes are not UTF-8.
 std::string HostContext(std::string_view host) {
-  if (!internal::IsValidUtf8(host)) return "host (not valid UTF-8)";
+  if (!IsValidUtf8(host)) return "host (not valid UTF-8)";
   return "host \"" + std::string(host) + "\"";
 }
 

@@ -36,6 +36,7 @@
 
 #include "core/result.h"
 #include "core/status.h"
+#include "core/utf8.h"
 #include "storage/model.h"
 
 namespace re2 {
@@ -73,7 +74,8 @@ class StableHasher {
 // Syntax checks used by validation and by the parsers.
 bool IsValidLabelName(std::string_view name);   // [a-zA-Z_][a-zA-Z0-9_]*
 bool IsValidMetricName(std::string_view name);  // [a-zA-Z_:][a-zA-Z0-9_:]*
-bool IsValidUtf8(std::string_view s);
+// Strict UTF-8 (core/utf8.h).
+using ::strix::IsValidUtf8;
 
 // One pair, viewing bytes owned by a Labels (or a symbol table).
 struct Label {

@@ -28,35 +28,6 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
-// Length of the well-formed UTF-8 sequence at p (n bytes available), or 0.
-size_t Utf8SequenceLength(const unsigned char* p, size_t n) {
-  const unsigned char c = p[0];
-  if (c < 0x80) return 1;
-  size_t len;
-  uint32_t cp;
-  if ((c & 0xe0) == 0xc0) {
-    len = 2;
-    cp = c & 0x1f;
-  } else if ((c & 0xf0) == 0xe0) {
-    len = 3;
-    cp = c & 0x0f;
-  } else if ((c & 0xf8) == 0xf0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (n < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((p[k] & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (p[k] & 0x3f);
-  }
-  if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
-    return 0;  // overlong
-  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return len;
-}
-
 // Appends `name` sanitised: one '_' per character outside [a-zA-Z0-9_] (plus ':' when
 // `metric`), and per byte of an invalid sequence; a leading '_' before a leading digit.
 void AppendSanitised(std::string* dst, std::string_view name, bool metric) {
@@ -70,7 +41,7 @@ void AppendSanitised(std::string* dst, std::string_view name, bool metric) {
       ++i;
       continue;
     }
-    const size_t len = Utf8SequenceLength(p + i, name.size() - i);
+    const size_t len = Utf8SequenceLength(name, i);
     dst->push_back('_');
     i += len == 0 ? 1 : len;
   }
@@ -617,21 +588,6 @@ std::string_view PrecisionName(Precision p) {
       return "h";
   }
   return "?";
-}
-
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t i = 0;
-  while (i < s.size()) {
-    if (p[i] < 0x80) {
-      ++i;
-      continue;
-    }
-    const size_t len = Utf8SequenceLength(p + i, s.size() - i);
-    if (len == 0) return false;
-    i += len;
-  }
-  return true;
 }
 
 std::string SanitizeMetricName(std::string_view name) {

@@ -26,6 +26,7 @@
 #include "agents/common/point.h"
 #include "core/result.h"
 #include "core/status.h"
+#include "core/utf8.h"
 
 namespace strix::agents::lineproto {
 
@@ -93,7 +94,7 @@ Status Decode(std::string_view text, int64_t default_ts_ms, Precision precision,
 std::string SanitizeMetricName(std::string_view name);
 std::string SanitizeLabelName(std::string_view name);
 
-// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points above 10FFFF).
-bool IsValidUtf8(std::string_view s);
+// Whether `s` is well-formed UTF-8 (core/utf8.h).
+using ::strix::IsValidUtf8;
 
 }  // namespace strix::agents::lineproto

@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "agents/common/pattoo_datapoint.h"
+#include "core/json_string.h"
 
 namespace strix::agents::pattoo {
 
@@ -78,7 +79,7 @@ bool IsValidAgentId(std::string_view id);
 
 // JSON text helpers, exposed for tests and for other writers of pattoo JSON.
 // Appends `s` as a JSON string (quotes included); invalid UTF-8 becomes U+FFFD.
-void AppendJsonString(std::string* out, std::string_view s);
+using ::strix::AppendJsonString;  // core/json_string.h
 // Appends a finite double as Python's repr() writes it ("2.7", "12.0", "1e+16", "1e-05").
 void AppendPythonFloat(std::string* out, double v);
 

@@ -30,6 +30,7 @@
 #include <system_error>
 #include <utility>
 
+#include "core/json_string.h"
 #include "storage/labels.h"
 
 namespace strix::ingest {
@@ -1070,55 +1071,6 @@ void NakulosNoteStorageRejection(const storage::WriteBatch& batch, uint32_t seri
   s.append(reason);
   result->first_errors.push_back(std::move(s));
 }
-
-namespace {
-
-// Appends `s` as a JSON string: escapes as AppendEscaped, and each byte that does not
-// start a valid UTF-8 sequence (overlong forms, surrogates and code points above U+10FFFF
-// included) becomes \ufffd, so the output is valid JSON whatever the input.
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    const unsigned char c = p[i];
-    if (c < 0x80) {
-      AppendEscaped(out, s.substr(i, 1));
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    uint32_t cp = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      cp = c & 0x07;
-    }
-    bool ok = len != 0 && n - i >= len;
-    for (size_t k = 1; ok && k < len; ++k) {
-      ok = (p[i + k] & 0xC0) == 0x80;
-      cp = (cp << 6) | (p[i + k] & 0x3F);
-    }
-    ok = ok && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) &&
-         !(cp >= 0xD800 && cp <= 0xDFFF);
-    if (ok) {
-      out->append(s.substr(i, len));
-      i += len;
-    } else {
-      out->append("\\ufffd");
-      ++i;
-    }
-  }
-  out->push_back('"');
-}
-
-}  // namespace
 
 std::string NakulosRejectionBody(const NakulosParseResult& result) {
   std::string error = std::to_string(result.rejected) + " of " + std::to_string(result.metrics) +

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "meta/internal/utf8.h"
+#include "core/utf8.h"
 
 namespace strix::meta::internal {
 
