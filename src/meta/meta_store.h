@@ -104,6 +104,21 @@ struct NewToken {
   TokenInfo info;
 };
 
+// User names: 1 to kMaxUserNameBytes of [a-zA-Z0-9._@-]. Passwords: kMinPasswordBytes to
+// kMaxPasswordBytes of UTF-8.
+inline constexpr size_t kMaxUserNameBytes = 64;
+inline constexpr size_t kMinPasswordBytes = 10;
+inline constexpr size_t kMaxPasswordBytes = 1024;
+
+// A user as listed (never the password hash).
+struct UserInfo {
+  std::string name;
+  Role role = Role::kViewer;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> last_login_ms;   // none: never logged in
+  std::optional<int64_t> disabled_at_ms;  // none: may log in
+};
+
 // (host, time of the newest sample seen for it) as reported by one ingest batch.
 struct HostSeen {
   std::string_view host;
@@ -157,6 +172,22 @@ class MetaStore {
   Result<std::vector<TokenInfo>> ListTokens() STRIX_EXCLUDES(reader_mu_, tokens_mu_);
   // Marks a token revoked (idempotent). kNotFound for an unknown id.
   Status RevokeToken(std::string_view id) STRIX_EXCLUDES(writer_mu_);
+
+  // ---- Users (passwords hashed with argon2id; docs/format/meta.md, "Users")
+
+  // kAlreadyExists for a taken name; kInvalidArgument for a bad name or password.
+  Result<UserInfo> CreateUser(std::string_view name, Role role, std::string_view password)
+      STRIX_EXCLUDES(writer_mu_);
+  // The user, when the password is right and the user is not disabled; records the login
+  // time. Else kUnauthenticated("invalid user name or password"), the same for an unknown
+  // user and a wrong password (both cost one argon2id verification); "user disabled"
+  // only with the right password.
+  Result<UserInfo> VerifyPassword(std::string_view name, std::string_view password)
+      STRIX_EXCLUDES(reader_mu_, writer_mu_);
+  // kNotFound for an unknown user.
+  Status SetPassword(std::string_view name, std::string_view password) STRIX_EXCLUDES(writer_mu_);
+  // Every user, by name.
+  Result<std::vector<UserInfo>> ListUsers() STRIX_EXCLUDES(reader_mu_);
 
   // ---- Hosts
 

@@ -61,4 +61,23 @@ std::string Scopes::ToString() const {
   return out;
 }
 
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kViewer:
+      return "viewer";
+    case Role::kEditor:
+      return "editor";
+    case Role::kAdmin:
+      return "admin";
+  }
+  return "unknown";
+}
+
+Result<Role> ParseRole(std::string_view name) {
+  for (Role r : {Role::kViewer, Role::kEditor, Role::kAdmin}) {
+    if (name == RoleName(r)) return r;
+  }
+  return Status::InvalidArgument("unknown role (want viewer, editor or admin)", name);
+}
+
 }  // namespace strix::meta

@@ -69,6 +69,19 @@ class Scopes {
   uint8_t bits_ = 0;
 };
 
+// A user's role (docs/format/meta.md, "Users"). viewer: read everything; editor: also edit
+// host tags (and later dashboards, downtimes); admin: everything, users and tokens too.
+enum class Role : uint8_t {
+  kViewer = 1,
+  kEditor = 2,
+  kAdmin = 3,
+};
+
+// "viewer", "editor" or "admin".
+std::string_view RoleName(Role role);
+// The inverse of RoleName; InvalidArgument names the valid roles.
+Result<Role> ParseRole(std::string_view name);
+
 enum class PrincipalKind : uint8_t {
   kToken,    // an API token (Authorization: Bearer strix_...)
   kSession,  // a browser session of a logged-in user (a later issue)

@@ -2,9 +2,13 @@
 #include "admin.h"
 
 #include <fmt/format.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
+#include <iostream>
+#include <string>
 
 #include "core/config.h"
 #include "core/env.h"
@@ -44,6 +48,42 @@ std::string FormatTime(std::optional<int64_t> ms) {
 int Fail(const Status& s) {
   std::fprintf(stderr, "strix: %s\n", s.ToString().c_str());
   return 1;
+}
+
+// One line from standard input; on a terminal with a prompt and without echo.
+std::optional<std::string> ReadLine(const char* prompt, bool tty) {
+  termios old{};
+  if (tty) {
+    std::fprintf(stderr, "%s", prompt);
+    std::fflush(stderr);
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  const bool ok = static_cast<bool>(std::getline(std::cin, line));
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::fprintf(stderr, "\n");
+  }
+  if (!ok) return std::nullopt;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// The new password: typed twice on a terminal, else the first line of standard input
+// (for scripts: `printf '%s\n' "$PW" | strix user add ...`). Never a command-line argument,
+// which other users could read in the process list.
+Result<std::string> ReadNewPassword() {
+  const bool tty = ::isatty(STDIN_FILENO) != 0;
+  std::optional<std::string> pw = ReadLine("password: ", tty);
+  if (!pw) return Status::InvalidArgument("no password on standard input");
+  if (tty) {
+    std::optional<std::string> again = ReadLine("password again: ", tty);
+    if (!again || *again != *pw) return Status::InvalidArgument("the passwords differ");
+  }
+  return *pw;
 }
 
 }  // namespace
@@ -107,6 +147,46 @@ int TokenRevoke(const MetaLocation& loc, const std::string& id) {
   Status st = (*m)->RevokeToken(id);
   if (!st.ok()) return Fail(st);
   std::printf("token %s revoked\n", id.c_str());
+  return (*m)->Close().ok() ? 0 : 1;
+}
+
+int UserAdd(const MetaLocation& loc, const std::string& name, const std::string& role) {
+  Result<meta::Role> r = meta::ParseRole(role);
+  if (!r.ok()) return Fail(r.status());
+  auto m = OpenMeta(loc);
+  if (!m.ok()) return Fail(m.status());
+  Result<std::string> pw = ReadNewPassword();
+  if (!pw.ok()) return Fail(pw.status());
+  Result<meta::UserInfo> u = (*m)->CreateUser(name, *r, *pw);
+  if (!u.ok()) return Fail(u.status());
+  std::printf("user %s created with role %s\n", u->name.c_str(),
+              std::string(meta::RoleName(u->role)).c_str());
+  return (*m)->Close().ok() ? 0 : 1;
+}
+
+int UserPasswd(const MetaLocation& loc, const std::string& name) {
+  auto m = OpenMeta(loc);
+  if (!m.ok()) return Fail(m.status());
+  Result<std::string> pw = ReadNewPassword();
+  if (!pw.ok()) return Fail(pw.status());
+  Status st = (*m)->SetPassword(name, *pw);
+  if (!st.ok()) return Fail(st);
+  std::printf("password of %s changed\n", name.c_str());
+  return (*m)->Close().ok() ? 0 : 1;
+}
+
+int UserList(const MetaLocation& loc) {
+  auto m = OpenMeta(loc);
+  if (!m.ok()) return Fail(m.status());
+  auto list = (*m)->ListUsers();
+  if (!list.ok()) return Fail(list.status());
+  std::printf("%-24s %-8s %-20s %-20s %s\n", "NAME", "ROLE", "CREATED", "LAST LOGIN", "STATE");
+  for (const meta::UserInfo& u : *list) {
+    std::printf("%-24s %-8s %-20s %-20s %s\n", u.name.c_str(),
+                std::string(meta::RoleName(u.role)).c_str(), FormatTime(u.created_at_ms).c_str(),
+                FormatTime(u.last_login_ms).c_str(),
+                u.disabled_at_ms ? ("disabled " + FormatTime(u.disabled_at_ms)).c_str() : "active");
+  }
   return (*m)->Close().ok() ? 0 : 1;
 }
 

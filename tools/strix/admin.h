@@ -1,5 +1,6 @@
 // The admin tool's configuration and metadata subcommands (main.cc parses the command
-// line): check-config, and token create | list | revoke on the metadata database that
+// line): check-config, token create | list | revoke and user add | passwd | list on the
+// metadata database that
 // strixd uses (safe while strixd runs: SQLite WAL mode, writes wait for its lock).
 #pragma once
 
@@ -19,5 +20,9 @@ int TokenCreate(const MetaLocation& loc, const std::string& name, const std::str
                 const std::string& expires);
 int TokenList(const MetaLocation& loc);
 int TokenRevoke(const MetaLocation& loc, const std::string& id);
+// user add | passwd read the password from standard input (twice on a terminal).
+int UserAdd(const MetaLocation& loc, const std::string& name, const std::string& role);
+int UserPasswd(const MetaLocation& loc, const std::string& name);
+int UserList(const MetaLocation& loc);
 
 }  // namespace strix::tools

@@ -2,6 +2,8 @@
 //   strix check-config <strixd.yaml>          the server's own loading and validation
 //   strix token create --name N --scope S     a new API token, printed once
 //   strix token list | revoke <id>
+//   strix user add <name> [--role viewer|editor|admin | --admin]   password from stdin
+//   strix user passwd <name> | list
 //   strix dump-wal <data-dir>                 every WAL record, and where a torn tail starts
 //   strix dump-block <data-dir> <seq|file>    a block's meta, series and chunk references
 //   strix verify <data-dir>                   checks every block (CRCs, chunks, index) and the WAL
@@ -240,7 +242,25 @@ int main(int argc, char** argv) {
   auto* tl = tok->add_subcommand("list", "List tokens (never their secrets)");
   auto* tr = tok->add_subcommand("revoke", "Revoke a token by its id");
   tr->add_option("id", token_id, "the token id (see token list)")->required();
+  std::string user_name, role = "viewer";
+  bool admin = false;
+  auto* usr = app.add_subcommand("user", "Manage dashboard users (argon2id password hashes)");
+  usr->require_subcommand(1);
+  usr->fallthrough();
+  usr->add_option("-c,--config", loc.config_path, "strixd.yaml, to find the metadata database");
+  usr->add_option("-d,--data-dir", loc.data_dir, "strixd data directory (default ./var)");
+  auto* ua = usr->add_subcommand(
+      "add", "Create a user; the password is read from standard input (twice on a terminal)");
+  ua->add_option("name", user_name, "user name: letters, digits and . _ @ -")->required();
+  auto* role_opt = ua->add_option("--role", role, "viewer (default), editor or admin");
+  ua->add_flag("--admin", admin, "the same as --role admin")->excludes(role_opt);
+  auto* up = usr->add_subcommand("passwd", "Set a user's password (read from standard input)");
+  up->add_option("name", user_name, "user name")->required();
+  auto* ul = usr->add_subcommand("list", "List users (never their password hashes)");
   CLI11_PARSE(app, argc, argv);
+  if (ua->parsed()) return strix::tools::UserAdd(loc, user_name, admin ? "admin" : role);
+  if (up->parsed()) return strix::tools::UserPasswd(loc, user_name);
+  if (ul->parsed()) return strix::tools::UserList(loc);
   if (cc->parsed()) return strix::tools::CheckConfig(config_file);
   if (tc->parsed()) return strix::tools::TokenCreate(loc, name, scopes, expires);
   if (tl->parsed()) return strix::tools::TokenList(loc);

@@ -105,6 +105,42 @@ TEST(StrixTool, VerifyReportsADamagedBlock) {
   EXPECT_NE(v.out.find("1 problems"), std::string::npos) << v.out;
 }
 
+// The tool with `input` on its standard input (through a file: popen's shell is sh).
+ToolRun ToolIn(const testing::TempDir& dir, const std::string& args, const std::string& input) {
+  const std::string f = dir.Join("stdin.txt");
+  FILE* out = std::fopen(f.c_str(), "w");
+  std::fputs(input.c_str(), out);
+  std::fclose(out);
+  return Tool(args + " < " + f);
+}
+
+TEST(StrixTool, UserAddListPasswdWithPasswordsOnStdin) {
+  testing::TempDir dir;
+  const std::string d = " -d " + dir.path();
+  ToolRun add = ToolIn(dir, "user add alice --admin" + d, "a long password\n");
+  ASSERT_EQ(add.exit_code, 0) << add.out;
+  EXPECT_NE(add.out.find("user alice created with role admin"), std::string::npos) << add.out;
+  ToolRun again = ToolIn(dir, "user add alice" + d, "a long password\n");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.out.find("user exists"), std::string::npos) << again.out;
+  ToolRun shorty = ToolIn(dir, "user add bob --role editor" + d, "short\n");
+  EXPECT_EQ(shorty.exit_code, 1);
+  EXPECT_NE(shorty.out.find("at least 10"), std::string::npos) << shorty.out;
+  ToolRun none = Tool("user add bob" + d + " < /dev/null");
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.out.find("no password"), std::string::npos) << none.out;
+  EXPECT_EQ(ToolIn(dir, "user add bob --role root" + d, "a long password\n").exit_code, 1);
+  ASSERT_EQ(ToolIn(dir, "user add bob --role editor" + d, "bobs password\n").exit_code, 0);
+  ASSERT_EQ(ToolIn(dir, "user passwd bob" + d, "another password\n").exit_code, 0);
+  EXPECT_EQ(ToolIn(dir, "user passwd carol" + d, "another password\n").exit_code, 1);
+  ToolRun list = Tool("user list" + d);
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  EXPECT_NE(list.out.find("alice"), std::string::npos);
+  EXPECT_NE(list.out.find("editor"), std::string::npos);
+  EXPECT_EQ(list.out.find("argon2"), std::string::npos);  // never the hash
+  EXPECT_EQ(list.out.find("bobs password"), std::string::npos);
+}
+
 TEST(StrixTool, UsageErrorsExitTwo) {
   EXPECT_EQ(Tool("dump-block").exit_code, 106);  // CLI11: a required argument is missing
   EXPECT_EQ(Tool("dump-block /nonexistent zz").exit_code, 2);

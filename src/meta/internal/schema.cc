@@ -46,6 +46,17 @@ CREATE TABLE tokens (
   revoked_at_ms   INTEGER
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    {"users",
+     R"sql(
+CREATE TABLE users (
+  name           TEXT PRIMARY KEY CHECK (name <> ''),
+  role           INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),
+  password_hash  TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),
+  created_at_ms  INTEGER NOT NULL,
+  last_login_ms  INTEGER,
+  disabled_at_ms INTEGER
+) STRICT, WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace
