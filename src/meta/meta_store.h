@@ -119,6 +119,22 @@ struct UserInfo {
   std::optional<int64_t> disabled_at_ms;  // none: may log in
 };
 
+// A logged-in browser session (docs/format/meta.md, "Sessions").
+struct SessionInfo {
+  std::string id;    // public id (the <id> of the cookie value)
+  std::string user;  // the user it belongs to
+  Role role = Role::kViewer;
+  std::string csrf;  // the value every write must carry in X-CSRF-Token
+  int64_t created_at_ms = 0;
+  int64_t expires_at_ms = 0;
+};
+
+// The result of CreateSession: the cookie value exists only here and in the browser.
+struct NewSession {
+  std::string cookie;  // strix_<id>_<secret>, hashed with the session domain
+  SessionInfo info;
+};
+
 // (host, time of the newest sample seen for it) as reported by one ingest batch.
 struct HostSeen {
   std::string_view host;
@@ -184,10 +200,26 @@ class MetaStore {
   // only with the right password.
   Result<UserInfo> VerifyPassword(std::string_view name, std::string_view password)
       STRIX_EXCLUDES(reader_mu_, writer_mu_);
-  // kNotFound for an unknown user.
+  // Also ends the user's sessions. kNotFound for an unknown user.
   Status SetPassword(std::string_view name, std::string_view password) STRIX_EXCLUDES(writer_mu_);
   // Every user, by name.
   Result<std::vector<UserInfo>> ListUsers() STRIX_EXCLUDES(reader_mu_);
+
+  // ---- Browser sessions
+
+  // A new session for an existing, enabled user, valid for ttl_ms (> 0). kNotFound.
+  Result<NewSession> CreateSession(std::string_view user, int64_t ttl_ms)
+      STRIX_EXCLUDES(reader_mu_, writer_mu_);
+  // The session of a cookie value, with its user's current role. Else kUnauthenticated:
+  // "invalid session" (malformed, unknown, wrong secret, or its user is gone: all alike),
+  // "session expired", "user disabled".
+  Result<SessionInfo> VerifySession(std::string_view cookie) STRIX_EXCLUDES(reader_mu_);
+  // Ends the session of a cookie value (logout); OK when it is already gone.
+  Status DeleteSession(std::string_view cookie) STRIX_EXCLUDES(writer_mu_);
+  // Ends every session of a user (after a password change); returns how many.
+  Result<int64_t> DeleteUserSessions(std::string_view user) STRIX_EXCLUDES(writer_mu_);
+  // Deletes expired sessions; returns how many.
+  Result<int64_t> DeleteExpiredSessions() STRIX_EXCLUDES(writer_mu_);
 
   // ---- Hosts
 

@@ -162,7 +162,11 @@ Status MetaStore::SetPassword(std::string_view name, std::string_view password) 
   stmt->BindText(2, std::string_view(hash.data()));
   STRIX_RETURN_IF_ERROR(stmt->Run());
   if (writer_->Changes() == 0) return Status::NotFound("no such user", name);
-  return Status::Ok();
+  // A new password ends every session made with the old one.
+  STRIX_ASSIGN_OR_RETURN(Stmt * del, writer_->Prepare("DELETE FROM sessions WHERE user_name = ?1"));
+  StmtScope d(del);
+  d->BindText(1, name);
+  return d->Run();
 }
 
 Result<std::vector<UserInfo>> MetaStore::ListUsers() {

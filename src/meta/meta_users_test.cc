@@ -118,7 +118,7 @@ TEST_F(UsersTest, DisabledUserIsToldOnlyWithTheRightPassword) {
   EXPECT_EQ(wrong.ToString().find("disabled"), std::string::npos);
 }
 
-TEST(UsersUpgrade, ASchemaOneDatabaseKeepsItsDataAndGainsUsers) {
+TEST(UsersUpgrade, ASchemaOneDatabaseKeepsItsDataAndGainsUsersAndSessions) {
   TempDir dir;
   const std::string path = dir.Join("meta.db");
   {
@@ -134,12 +134,15 @@ TEST(UsersUpgrade, ASchemaOneDatabaseKeepsItsDataAndGainsUsers) {
   }
   Result<std::unique_ptr<MetaStore>> r = MetaStore::Open(path);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ((*r)->schema_version(), 2);
+  EXPECT_EQ((*r)->schema_version(), internal::LatestSchemaVersion());
   Result<Host> h = (*r)->GetHost("web-01");
   ASSERT_TRUE(h.ok());
   EXPECT_EQ(h->tags.at("site"), "lab");
   EXPECT_EQ(h->last_seen_ms, 2);
   EXPECT_TRUE((*r)->CreateUser("admin", Role::kAdmin, "0123456789").ok());
+  Result<NewSession> s = (*r)->CreateSession("admin", 60'000);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_TRUE((*r)->VerifySession(s->cookie).ok());
 }
 
 TEST(Roles, NamesRoundTrip) {

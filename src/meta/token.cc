@@ -13,6 +13,7 @@ namespace {
 
 constexpr char kBase32[] = "abcdefghijklmnopqrstuvwxyz234567";
 constexpr std::string_view kHashDomain = "strix-token-v1";
+constexpr std::string_view kSessionHashDomain = "strix-session-v1";
 
 std::atomic<bool> g_sodium_ready{false};
 
@@ -119,12 +120,14 @@ TokenSecret GenerateTokenSecret() {
   return s;
 }
 
-TokenHash HashTokenSecret(std::string_view id, const TokenSecret& secret) {
+namespace {
+
+TokenHash HashSecret(std::string_view domain, std::string_view id, const TokenSecret& secret) {
+  CheckSodium();
   crypto_generichash_state st;
   static const uint8_t kZero = 0;
   crypto_generichash_init(&st, nullptr, 0, kTokenHashBytes);
-  crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(kHashDomain.data()),
-                            kHashDomain.size());
+  crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(domain.data()), domain.size());
   crypto_generichash_update(&st, &kZero, 1);
   crypto_generichash_update(&st, reinterpret_cast<const uint8_t*>(id.data()), id.size());
   crypto_generichash_update(&st, &kZero, 1);
@@ -133,6 +136,16 @@ TokenHash HashTokenSecret(std::string_view id, const TokenSecret& secret) {
   crypto_generichash_final(&st, out.data(), out.size());
   sodium_memzero(&st, sizeof(st));
   return out;
+}
+
+}  // namespace
+
+TokenHash HashTokenSecret(std::string_view id, const TokenSecret& secret) {
+  return HashSecret(kHashDomain, id, secret);
+}
+
+TokenHash HashSessionSecret(std::string_view id, const TokenSecret& secret) {
+  return HashSecret(kSessionHashDomain, id, secret);
 }
 
 bool TokenHashesEqual(const TokenHash& a, const TokenHash& b) {

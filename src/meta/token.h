@@ -62,6 +62,9 @@ TokenSecret GenerateTokenSecret();
 
 // BLAKE2b-256 of "strix-token-v1" 0x00 id 0x00 secret: what the database stores.
 TokenHash HashTokenSecret(std::string_view id, const TokenSecret& secret);
+// The same with "strix-session-v1": browser sessions use the token format for their
+// cookie, and this separate domain keeps a session's hash from ever verifying as a token.
+TokenHash HashSessionSecret(std::string_view id, const TokenSecret& secret);
 
 // Constant-time comparison (sodium_memcmp).
 bool TokenHashesEqual(const TokenHash& a, const TokenHash& b);

@@ -57,6 +57,19 @@ CREATE TABLE users (
   disabled_at_ms INTEGER
 ) STRICT, WITHOUT ROWID;
 )sql"},
+    {"browser sessions",
+     R"sql(
+CREATE TABLE sessions (
+  id            TEXT PRIMARY KEY,
+  secret_hash   BLOB NOT NULL CHECK (length(secret_hash) = 32),
+  user_name     TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE ON UPDATE CASCADE,
+  csrf          TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  expires_at_ms INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX sessions_by_user ON sessions (user_name);
+)sql"},
 };
 
 }  // namespace
