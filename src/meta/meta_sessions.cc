@@ -146,6 +146,10 @@ Status MetaStore::DeleteSession(std::string_view cookie) {
 
 Result<int64_t> MetaStore::DeleteUserSessions(std::string_view user) {
   MutexLock w(&writer_mu_);
+  return DeleteUserSessionsLocked(user);
+}
+
+Result<int64_t> MetaStore::DeleteUserSessionsLocked(std::string_view user) {
   if (writer_ == nullptr) return internal::ClosedError(path_);
   STRIX_ASSIGN_OR_RETURN(Stmt * raw, writer_->Prepare("DELETE FROM sessions WHERE user_name = ?1"));
   StmtScope stmt(raw);

@@ -258,6 +258,7 @@ class MetaStore {
 
   MetaStore(std::string path, const MetaStoreOptions& options);
   Status OpenConnections();
+  Result<int64_t> DeleteUserSessionsLocked(std::string_view user) STRIX_REQUIRES(writer_mu_);
   Status InsertNewHosts(std::span<const HostSeen> hosts) STRIX_EXCLUDES(writer_mu_, hosts_mu_);
   Status FlushActivityLocked() STRIX_REQUIRES(writer_mu_) STRIX_EXCLUDES(hosts_mu_, tokens_mu_);
   // Adds activity this process has not flushed yet to hosts read from the database.

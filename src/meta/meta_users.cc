@@ -77,6 +77,19 @@ const PasswordHash& DummyHash() {
   return hash;
 }
 
+// The columns every users query selects first, in this order.
+constexpr const char* kUserColumns = "name, role, created_at_ms, last_login_ms, disabled_at_ms";
+
+UserInfo UserFromRow(const Stmt& row) {
+  UserInfo u;
+  u.name = std::string(row.Text(0));
+  u.role = static_cast<Role>(row.Int64(1));
+  u.created_at_ms = row.Int64(2);
+  u.last_login_ms = row.OptionalInt64(3);
+  u.disabled_at_ms = row.OptionalInt64(4);
+  return u;
+}
+
 }  // namespace
 
 Result<UserInfo> MetaStore::CreateUser(std::string_view name, Role role,
@@ -110,25 +123,21 @@ Result<UserInfo> MetaStore::VerifyPassword(std::string_view name, std::string_vi
   if (CheckUserName(name).ok() && password.size() <= kMaxPasswordBytes) {
     MutexLock r(&reader_mu_);
     if (reader_ == nullptr) return internal::ClosedError(path_);
-    STRIX_ASSIGN_OR_RETURN(
-        Stmt * raw, reader_->Prepare("SELECT role, password_hash, created_at_ms, last_login_ms, "
-                                     "disabled_at_ms FROM users WHERE name = ?1"));
+    STRIX_ASSIGN_OR_RETURN(Stmt * raw,
+                           reader_->Prepare(std::string("SELECT ") + kUserColumns +
+                                            ", password_hash FROM users WHERE name = ?1"));
     StmtScope stmt(raw);
     stmt->BindText(1, name);
     STRIX_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (row) {
-      std::string_view h = stmt->Text(1);
+      std::string_view h = stmt->Text(5);
       if (h.size() >= stored.size()) {
         return Status::Corruption("meta: stored password hash too long",
                                   "user " + std::string(name));
       }
       std::copy(h.begin(), h.end(), stored.begin());
       found = true;
-      u.name = std::string(name);
-      u.role = static_cast<Role>(stmt->Int64(0));
-      u.created_at_ms = stmt->Int64(2);
-      u.last_login_ms = stmt->OptionalInt64(3);
-      u.disabled_at_ms = stmt->OptionalInt64(4);
+      u = UserFromRow(*raw);
     }
   }
   // One argon2id verification whether or not the user exists.
@@ -163,30 +172,20 @@ Status MetaStore::SetPassword(std::string_view name, std::string_view password) 
   STRIX_RETURN_IF_ERROR(stmt->Run());
   if (writer_->Changes() == 0) return Status::NotFound("no such user", name);
   // A new password ends every session made with the old one.
-  STRIX_ASSIGN_OR_RETURN(Stmt * del, writer_->Prepare("DELETE FROM sessions WHERE user_name = ?1"));
-  StmtScope d(del);
-  d->BindText(1, name);
-  return d->Run();
+  return DeleteUserSessionsLocked(name).status();
 }
 
 Result<std::vector<UserInfo>> MetaStore::ListUsers() {
   MutexLock r(&reader_mu_);
   if (reader_ == nullptr) return internal::ClosedError(path_);
-  STRIX_ASSIGN_OR_RETURN(Stmt * raw,
-                         reader_->Prepare("SELECT name, role, created_at_ms, last_login_ms, "
-                                          "disabled_at_ms FROM users ORDER BY name"));
+  STRIX_ASSIGN_OR_RETURN(Stmt * raw, reader_->Prepare(std::string("SELECT ") + kUserColumns +
+                                                      " FROM users ORDER BY name"));
   StmtScope stmt(raw);
   std::vector<UserInfo> out;
   for (;;) {
     STRIX_ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (!row) break;
-    UserInfo u;
-    u.name = std::string(stmt->Text(0));
-    u.role = static_cast<Role>(stmt->Int64(1));
-    u.created_at_ms = stmt->Int64(2);
-    u.last_login_ms = stmt->OptionalInt64(3);
-    u.disabled_at_ms = stmt->OptionalInt64(4);
-    out.push_back(std::move(u));
+    out.push_back(UserFromRow(*raw));
   }
   return out;
 }
