@@ -547,6 +547,23 @@ TEST_F(AgentTest, HubPollsTwoRealSpokes) {
 // The hub against a page served by an independent peer: pattoo's own example post (spec
 // pattoo.md 1.3, produced by PattooShared), served by Python's http.server, with its
 // timestamp moved to now so strixd's out-of-order window takes it.
+// A spoke that cannot read its host's data answers 503, so a hub records a gap (not an
+// empty page that reads as "no series").
+TEST_F(AgentTest, SpokeThatCannotReadProcAnswers503) {
+  const int port = FreePort();
+  AgentProcess spoke(dir_.Join("s503"),
+                     AgentYaml("spoke-503", "",
+                               "spoke:\n  enabled: true\n  port: " + std::to_string(port) +
+                                   "\n  linux:\n    proc_root: " + dir_.Join("no-proc") +
+                                   "\n    sys_root: " + dir_.Join("no-sys") + "\n"));
+  ASSERT_TRUE(spoke.Start()) << spoke.output();
+  HttpResult page = HttpCall(port, "GET", "/pattoo-agent-linux/10");
+  EXPECT_EQ(page.status, 503) << page.body;
+  EXPECT_NE(page.body.find("cannot read this host's data"), std::string::npos) << page.body;
+  EXPECT_EQ(HttpCall(port, "GET", "/strix/v1/points").status, 503);
+  EXPECT_EQ(spoke.Stop(), 0);
+}
+
 TEST_F(AgentTest, HubReadsPattoosOwnPageFromAnIndependentServer) {
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())

@@ -68,6 +68,21 @@ TEST(PattooImport, IpDevicesIsAcceptedForIpTargets) {
   EXPECT_EQ(c->inputs[0].interval_ms, 300'000);  // pattoo's default
 }
 
+TEST(PattooImport, SpokeOnLocalhostBecomesALoopbackAddressWithoutAWarning) {
+  testing::TempDir dir;
+  Write(dir.Join("pattoo_agent.yaml"), "pattoo_agent_api:\n  ip_address: localhost\n");
+  Write(dir.Join("pattoo_agent_linux_spoked.yaml"),
+        "ip_listen_address: localhost\nip_bind_port: 5005\n");
+  Result<PattooImport> r = ImportPattooConfig(Env::Default(), dir.path());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  // The spoke binds an IP address: "localhost" would fail the config check.
+  Result<AgentConfig> c = ParseAgentConfig(r->yaml, "imported.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString() << "\n" << r->yaml;
+  EXPECT_EQ(c->spoke.address, "127.0.0.1");
+  EXPECT_EQ(c->spoke.port, 5005);
+  for (const auto& w : r->warnings) EXPECT_EQ(w.find("without authentication"), std::string::npos);
+}
+
 TEST(PattooImport, MissingAgentFileAndBadIntervalAreErrors) {
   testing::TempDir dir;
   EXPECT_EQ(ImportPattooConfig(Env::Default(), dir.path()).status().code(), StatusCode::kNotFound);
