@@ -198,8 +198,19 @@ void WriteLabels(JsonWriter& w, const storage::Labels& labels) {
 
 // ---- Impl ---------------------------------------------------------------------------------
 
-Api::Impl::Impl(ApiContext c) : ctx(c), clock(c.clock != nullptr ? c.clock : &Clock::Real()) {
+Api::Impl::Impl(ApiContext c)
+    : ctx(c),
+      clock(c.clock != nullptr ? c.clock : &Clock::Real()),
+      throttle(clock, c.login_throttle),
+      login_pool(std::make_unique<BlockingPool>(c.login_threads, c.login_queue)) {
   if (ctx.metrics != nullptr) {
+    logins_ok = ctx.metrics->RegisterCounter("strix_api_logins_total",
+                                             "Successful logins at POST /api/v1/login.");
+    logins_failed = ctx.metrics->RegisterCounter(
+        "strix_api_login_failures_total", "Logins refused for a wrong user name or password.");
+    logins_throttled = ctx.metrics->RegisterCounter(
+        "strix_api_logins_throttled_total",
+        "Logins refused unchecked (429) after repeated failures of the user or address.");
     samples_ingested = ctx.metrics->RegisterCounter("strix_api_samples_ingested_total",
                                                     "Samples acknowledged by the write endpoints.");
     writes_rejected_lines = ctx.metrics->RegisterCounter(
@@ -303,52 +314,6 @@ HttpResponse PartialWrite(std::string_view unit, uint64_t total, uint64_t reject
   return r;
 }
 
-// Authorization: "Bearer <t>", "Token <t>" (InfluxDB 2 clients) or Basic with the token as
-// password (InfluxDB 1 clients); `allow_query` also takes ?p=<t> (InfluxDB 1 /write).
-std::string_view ExtractToken(const HttpRequest& req, const QueryParams* q, std::string* scratch) {
-  std::string_view auth = req.header("authorization");
-  auto after = [&](std::string_view scheme) -> std::optional<std::string_view> {
-    if (auth.size() > scheme.size() &&
-        std::equal(scheme.begin(), scheme.end(), auth.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }) &&
-        auth[scheme.size()] == ' ') {
-      std::string_view t = auth.substr(scheme.size() + 1);
-      while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-      return t;
-    }
-    return std::nullopt;
-  };
-  if (auto t = after("Bearer")) return *t;
-  if (auto t = after("Token")) return *t;
-  if (auto t = after("Basic")) {
-    static constexpr std::string_view kAlphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    scratch->clear();
-    uint32_t acc = 0;
-    int bits = 0;
-    for (char c : *t) {
-      if (c == '=') break;
-      const size_t v = kAlphabet.find(c);
-      if (v == std::string_view::npos) return {};
-      acc = (acc << 6) | static_cast<uint32_t>(v);
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        scratch->push_back(static_cast<char>((acc >> bits) & 0xFF));
-      }
-    }
-    const size_t colon = scratch->find(':');
-    return colon == std::string::npos ? std::string_view()
-                                      : std::string_view(*scratch).substr(colon + 1);
-  }
-  if (q != nullptr) {
-    if (auto p = q->Get("p")) return *p;
-  }
-  return {};
-}
-
-enum class Access { kNone, kIngest, kRead, kAdmin };
-
 struct Route {
   std::string_view method;  // "" = any of `methods`
   std::string_view path;
@@ -380,6 +345,11 @@ enum RouteId {
   kAggregatePost,
   kAdminFlush,
   kPattooChartData,
+  kLogin,
+  kLogout,
+  kMe,
+  kHostTags,
+  kWebAsset,
   kRoot,
 };
 
@@ -397,6 +367,12 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/select", false, Access::kRead, kV1Select},
     {"GET", "/api/v1/latest", false, Access::kRead, kV1Latest},
     {"GET", "/api/v1/hosts", false, Access::kRead, kV1Hosts},
+    {"PUT", "/api/v1/hosts/", true, Access::kEdit, kHostTags},
+    {"POST", "/api/v1/login", false, Access::kNone, kLogin},
+    {"POST", "/api/v1/logout", false, Access::kNone, kLogout},
+    {"GET", "/api/v1/me", false, Access::kRead, kMe},
+    {"GET", "/assets/", true, Access::kNone, kWebAsset},
+    {"GET", "/favicon.svg", false, Access::kNone, kWebAsset},
     {"GET", "/fetch/latest", false, Access::kRead, kFetchLatest},
     {"GET", "/fetch/history/", true, Access::kRead, kFetchHistory},
     {"GET", "/fetch/hosts", false, Access::kRead, kFetchHosts},
@@ -598,36 +574,12 @@ void Api::Handle(HttpRequest req, Respond respond) {
     respond(ErrorResponse(400, q.status().message()));
     return;
   }
+  Caller caller;
   if (route->access != Access::kNone) {
-    std::string scratch;
-    std::string_view token = ExtractToken(req, route->id == kWrite ? &*q : nullptr, &scratch);
-    if (token.empty()) {
-      Count(im.auth_failures);
-      HttpResponse r =
-          ErrorResponse(401,
-                        "missing token: send 'Authorization: Bearer <token>' (create one with "
-                        "'strix token create')");
-      r.Header("www-authenticate", "Bearer realm=\"strix\"");
-      respond(std::move(r));
-      return;
-    }
-    Result<meta::Principal> who = im.ctx.meta->VerifyToken(token);
-    if (!who.ok()) {
-      Count(im.auth_failures);
-      HttpResponse r = who.status().code() == StatusCode::kUnauthenticated
-                           ? ErrorResponse(401, "invalid token")
-                           : StatusResponse(who.status());
-      if (r.status == 401)
-        r.Header("www-authenticate", "Bearer realm=\"strix\", error=\"invalid_token\"");
-      respond(std::move(r));
-      return;
-    }
-    const Scope need = route->access == Access::kIngest ? Scope::kIngest
-                       : route->access == Access::kRead ? Scope::kRead
-                                                        : Scope::kAdmin;
-    if (!who->Allows(need)) {
-      respond(ErrorResponse(403, fmt::format("token '{}' lacks the '{}' scope needed by {} {}",
-                                             who->name, meta::ScopeName(need), req.method, path)));
+    std::optional<HttpResponse> refused =
+        im.Authorize(req, route->id == kWrite ? &*q : nullptr, route->access, &caller);
+    if (refused) {
+      respond(std::move(*refused));
       return;
     }
   }
@@ -639,9 +591,28 @@ void Api::Handle(HttpRequest req, Respond respond) {
       out.body = "OK\n";
       break;
     case kRoot:
-      out.content_type = "text/plain; charset=utf-8";
-      out.body = "Strix is running. The API is described in docs/api.md.\n";
+    case kWebAsset:
+      out = im.WebFile(path);
       break;
+    case kLogin:
+      im.Login(req, std::move(respond));
+      return;
+    case kLogout:
+      out = im.Logout(req);
+      break;
+    case kMe:
+      out = im.Me(caller);
+      break;
+    case kHostTags: {
+      std::string_view rest = path.substr(std::string_view("/api/v1/hosts/").size());
+      if (!rest.ends_with("/tags") || rest.size() <= 5) {
+        out = ErrorResponse(404, fmt::format("no such endpoint: {} {}", req.method, path));
+        break;
+      }
+      Result<std::string> host = PercentDecode(rest.substr(0, rest.size() - 5), false);
+      out = host.ok() ? im.PutHostTags(*host, req) : ErrorResponse(400, host.status().message());
+      break;
+    }
     case kWrite:
     case kWriteV2:
       im.WriteLineProtocol(req, *q, std::move(respond));

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "api/http.h"
+#include "api/login_throttle.h"
 #include "api/self_metrics.h"
 #include "core/clock.h"
 #include "ingest/queue/ingest_queue.h"
@@ -38,6 +39,15 @@ struct ApiContext {
   int retry_after_seconds = 1;
   // The largest number of series one query may return (400 beyond it).
   size_t max_series_per_query = 100'000;
+  // Browser sessions (POST /api/v1/login) last this long.
+  int64_t session_ttl_ms = 12 * 3600 * 1000;
+  // Threads checking login passwords (argon2id: about 0.1 s and 64 MiB each), and the
+  // logins that may wait for them before 503.
+  size_t login_threads = 2;
+  size_t login_queue = 64;
+  LoginThrottleOptions login_throttle;
+  // The web UI's built files (index.html, assets/), served at /; empty: not served.
+  std::string web_dir;
 };
 
 class Api : public HttpHandler {

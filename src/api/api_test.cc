@@ -3,6 +3,7 @@
 // is tested in tests/integration.)
 #include "api/api.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -11,6 +12,7 @@
 
 #include "api/internal/api_impl.h"
 #include "core/clock.h"
+#include "core/env.h"
 #include "core/testing/temp_dir.h"
 #include "storage/engine.h"
 
@@ -378,6 +380,254 @@ TEST_F(ApiTest, SelfMetricsCountIngestAndAuthFailures) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("strix_api_samples_ingested_total 1\n"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("strix_api_auth_failures_total 1\n"), std::string::npos) << r.body;
+}
+
+// ---- browser sessions -----------------------------------------------------------------
+
+struct Session {
+  std::string cookie;  // "strix_session=<value>"
+  std::string csrf;
+};
+
+class ApiSessionTest : public ApiTest {
+ protected:
+  void SetUp() override {
+    ApiTest::SetUp();
+    for (auto [name, role] :
+         {std::pair{"ann", meta::Role::kAdmin}, std::pair{"ed", meta::Role::kEditor},
+          std::pair{"vic", meta::Role::kViewer}}) {
+      ASSERT_TRUE(meta_->CreateUser(name, role, std::string("password-") + name).ok());
+    }
+    // A host to edit.
+    ASSERT_EQ(Post("/write?precision=s", "cpu,host=web1 v=1 1795300000", ingest_token_).status,
+              204);
+  }
+
+  HttpResponse Request(std::string method, std::string target, std::string body,
+                       const std::vector<HttpHeader>& headers,
+                       std::string remote = "10.0.0.1:5555") {
+    HttpRequest req;
+    req.method = std::move(method);
+    req.target = std::move(target);
+    req.body = std::move(body);
+    req.headers = headers;
+    req.remote = std::move(remote);
+    std::promise<HttpResponse> p;
+    api_->Handle(std::move(req), [&p](HttpResponse r) { p.set_value(std::move(r)); });
+    return p.get_future().get();
+  }
+  HttpResponse Login(const std::string& user, const std::string& pw,
+                     std::string remote = "10.0.0.1:5555") {
+    return Request("POST", "/api/v1/login",
+                   R"({"user":")" + user + R"(","password":")" + pw + R"("})", {},
+                   std::move(remote));
+  }
+  static std::string HeaderOf(const HttpResponse& r, std::string_view name) {
+    for (const HttpHeader& h : r.headers)
+      if (h.name == name) return h.value;
+    return "";
+  }
+  Session LoginAs(const std::string& user) {
+    HttpResponse r = Login(user, "password-" + user);
+    EXPECT_EQ(r.status, 200) << r.body;
+    Session s;
+    std::string set = HeaderOf(r, "set-cookie");
+    s.cookie = set.substr(0, set.find(';'));
+    const size_t at = r.body.find("\"csrf\":\"");
+    EXPECT_NE(at, std::string::npos) << r.body;
+    s.csrf = r.body.substr(at + 8, 64);
+    return s;
+  }
+  HttpResponse As(const Session& s, std::string method, std::string target, std::string body = "",
+                  bool with_csrf = true) {
+    std::vector<HttpHeader> h{{"cookie", "theme=dark; " + s.cookie}};
+    if (with_csrf) h.push_back({"x-csrf-token", s.csrf});
+    return Request(std::move(method), std::move(target), std::move(body), h);
+  }
+};
+
+TEST_F(ApiSessionTest, LoginSetsAnHttpOnlyStrictCookieThatAuthenticatesReads) {
+  HttpResponse r = Login("ed", "password-ed");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string set = HeaderOf(r, "set-cookie");
+  EXPECT_TRUE(set.starts_with("strix_session=strix_")) << set;
+  EXPECT_NE(set.find("; HttpOnly"), std::string::npos) << set;
+  EXPECT_NE(set.find("; SameSite=Strict"), std::string::npos) << set;
+  EXPECT_NE(set.find("; Max-Age=43200"), std::string::npos) << set;
+  EXPECT_EQ(set.find("Secure"), std::string::npos) << "plain HTTP: no Secure flag";
+  EXPECT_EQ(HeaderOf(r, "cache-control"), "no-store");
+  EXPECT_NE(r.body.find(R"("user":"ed","role":"editor")"), std::string::npos) << r.body;
+
+  Session s = LoginAs("ed");
+  HttpResponse me = As(s, "GET", "/api/v1/me", "", false);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_NE(me.body.find(R"("auth":"session","user":"ed","role":"editor","csrf":")" + s.csrf),
+            std::string::npos)
+      << me.body;
+  EXPECT_EQ(As(s, "GET", "/api/v1/hosts", "", false).status, 200);
+}
+
+TEST_F(ApiSessionTest, LoginOverTlsMarksTheCookieSecure) {
+  HttpRequest req;
+  req.method = "POST";
+  req.target = "/api/v1/login";
+  req.body = R"({"user":"vic","password":"password-vic"})";
+  req.remote = "10.0.0.1:1";
+  req.tls = true;
+  std::promise<HttpResponse> p;
+  api_->Handle(std::move(req), [&p](HttpResponse r) { p.set_value(std::move(r)); });
+  HttpResponse r = p.get_future().get();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(HeaderOf(r, "set-cookie").find("; Secure"), std::string::npos);
+}
+
+TEST_F(ApiSessionTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
+  HttpResponse a = Login("ed", "wrong");
+  HttpResponse b = Login("nobody", "wrong");
+  EXPECT_EQ(a.status, 401);
+  EXPECT_EQ(b.status, 401);
+  EXPECT_EQ(a.body, b.body);
+  EXPECT_NE(a.body.find("invalid user name or password"), std::string::npos) << a.body;
+  EXPECT_TRUE(HeaderOf(a, "set-cookie").empty());
+  EXPECT_EQ(Login("ed", "").status, 400);
+  EXPECT_EQ(Request("POST", "/api/v1/login", "user=ed&password=x", {}).status, 400);
+}
+
+TEST_F(ApiSessionTest, RepeatedFailuresOfAUserAreRefusedUncheckedUntilTheDelayPasses) {
+  // Five free failures, from different addresses so that only the user's key counts.
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(Login("ed", "wrong", fmt::format("10.0.1.{}:1", i)).status, 401);
+  }
+  // Even the right password is refused without a check while the delay (1 s) runs.
+  HttpResponse r = Login("ed", "password-ed", "10.0.2.2:1");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(HeaderOf(r, "retry-after"), "1");
+  clock_.Advance(1'000);
+  EXPECT_EQ(Login("ed", "wrong", "10.0.2.1:1").status, 401);  // 6th failure: 2 s now
+  r = Login("ed", "password-ed", "10.0.2.2:1");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(HeaderOf(r, "retry-after"), "2");
+  EXPECT_NE(r.body.find("too many failed logins"), std::string::npos) << r.body;
+  // Other users are not affected.
+  EXPECT_EQ(Login("vic", "password-vic", "10.0.2.3:1").status, 200);
+  clock_.Advance(2'000);
+  EXPECT_EQ(Login("ed", "password-ed", "10.0.2.4:1").status, 200);
+  // A success clears the user's count.
+  EXPECT_EQ(Login("ed", "wrong", "10.0.2.5:1").status, 401);
+  EXPECT_EQ(Login("ed", "password-ed", "10.0.2.6:1").status, 200);
+}
+
+TEST_F(ApiSessionTest, OneAddressGuessingManyUsersIsSlowedDown) {
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(Login(fmt::format("u{}", i), "x", "10.9.9.9:1").status, 401);
+  EXPECT_EQ(Login("vic", "password-vic", "10.9.9.9:3").status, 429);
+  EXPECT_EQ(Login("vic", "password-vic", "10.9.9.8:3").status, 200);
+}
+
+TEST_F(ApiSessionTest, WritesWithASessionNeedTheCsrfValue) {
+  Session s = LoginAs("ed");
+  const std::string tags = R"({"role":"web","dc":"fra"})";
+  HttpResponse r = As(s, "PUT", "/api/v1/hosts/web1/tags", tags, /*with_csrf=*/false);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("X-CSRF-Token"), std::string::npos) << r.body;
+  Session wrong = s;
+  wrong.csrf[0] = wrong.csrf[0] == 'a' ? 'b' : 'a';
+  EXPECT_EQ(As(wrong, "PUT", "/api/v1/hosts/web1/tags", tags).status, 403);
+  r = As(s, "PUT", "/api/v1/hosts/web1/tags", tags);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("host":"web1","tags":{"dc":"fra","role":"web"})"), std::string::npos)
+      << r.body;
+  auto host = meta_->GetHost("web1");
+  ASSERT_TRUE(host.ok());
+  EXPECT_EQ(host->tags.at("dc"), "fra");
+}
+
+TEST_F(ApiSessionTest, RolesAreEnforcedByTheServer) {
+  Session vic = LoginAs("vic"), ed = LoginAs("ed"), ann = LoginAs("ann");
+  const std::string tags = R"({"role":"db"})";
+  HttpResponse r = As(vic, "PUT", "/api/v1/hosts/web1/tags", tags);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("user 'vic' (viewer) may not edit"), std::string::npos) << r.body;
+  EXPECT_EQ(meta_->GetHost("web1")->tags.count("role"), 0u);
+  EXPECT_EQ(As(ed, "PUT", "/api/v1/hosts/web1/tags", tags).status, 200);
+  EXPECT_EQ(As(ann, "PUT", "/api/v1/hosts/web1/tags", tags).status, 200);
+  // Admin endpoints: admins only.
+  EXPECT_EQ(As(ed, "POST", "/api/v1/admin/flush").status, 403);
+  EXPECT_EQ(As(ann, "POST", "/api/v1/admin/flush").status, 200);
+  // Sessions never ingest.
+  r = As(ann, "POST", "/write?precision=s", "cpu,host=web1 v=2 1795300001");
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(r.body.find("ingest token"), std::string::npos) << r.body;
+  // Unknown host: 404 naming it.
+  r = As(ed, "PUT", "/api/v1/hosts/nope/tags", tags);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("'nope'"), std::string::npos);
+  // A role change holds from the next request (the role is read at every verification).
+  ASSERT_TRUE(meta_->SetUserRole("ed", meta::Role::kViewer).ok());
+  EXPECT_EQ(As(ed, "PUT", "/api/v1/hosts/web1/tags", tags).status, 403);
+}
+
+TEST_F(ApiSessionTest, TokensEditWithAdminScopeOnly) {
+  EXPECT_EQ(Call(*api_, "PUT", "/api/v1/hosts/web1/tags", R"({"a":"b"})", read_token_).status, 403);
+  EXPECT_EQ(Call(*api_, "PUT", "/api/v1/hosts/web1/tags", R"({"a":"b"})", admin_token_).status,
+            200);
+  HttpResponse r = Call(*api_, "PUT", "/api/v1/hosts/web1/tags", R"({"a":1})", admin_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("tag 'a'"), std::string::npos) << r.body;
+  r = Get("/api/v1/me", read_token_);
+  EXPECT_NE(r.body.find(R"({"auth":"token","token":"viewer","scopes":"read"})"), std::string::npos)
+      << r.body;
+}
+
+TEST_F(ApiSessionTest, LogoutEndsTheSessionAndClearsTheCookie) {
+  Session s = LoginAs("vic");
+  EXPECT_EQ(As(s, "POST", "/api/v1/logout", "", /*with_csrf=*/false).status, 403);
+  HttpResponse r = As(s, "POST", "/api/v1/logout");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(HeaderOf(r, "set-cookie").find("strix_session=; Path=/; Max-Age=0"), std::string::npos);
+  r = As(s, "GET", "/api/v1/me");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("invalid session"), std::string::npos) << r.body;
+  // Without any credentials the answer says how to get some.
+  r = Request("GET", "/api/v1/me", "", {});
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("POST /api/v1/login"), std::string::npos) << r.body;
+}
+
+TEST_F(ApiSessionTest, ExpiredSessionsAreRefused) {
+  Session s = LoginAs("vic");
+  clock_.Advance(12 * 3600 * 1000 + 1);
+  HttpResponse r = As(s, "GET", "/api/v1/hosts");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("session expired"), std::string::npos) << r.body;
+}
+
+TEST_F(ApiTest, WebFilesAreServedFromWebDirWithoutTraversal) {
+  ASSERT_TRUE(Env::Default().CreateDirs(dir_.Join("web/assets")).ok());
+  std::ofstream(dir_.Join("web/index.html")) << "<!doctype html><title>Strix</title>";
+  std::ofstream(dir_.Join("web/assets/app-1234.js")) << "console.log(1)";
+  std::ofstream(dir_.Join("secret.txt")) << "no";
+  ApiContext ctx{storage_.get(), meta_.get(), queue_.get(), nullptr, &clock_};
+  ctx.web_dir = dir_.Join("web");
+  Api api(ctx);
+  HttpResponse r = Call(api, "GET", "/", "", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+  EXPECT_EQ(r.body, "<!doctype html><title>Strix</title>");
+  bool csp = false;
+  for (const HttpHeader& h : r.headers) csp |= h.name == "content-security-policy";
+  EXPECT_TRUE(csp);
+  r = Call(api, "GET", "/assets/app-1234.js", "", "");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "text/javascript; charset=utf-8");
+  EXPECT_EQ(Call(api, "GET", "/assets/..%2fsecret.txt", "", "").status, 404);
+  EXPECT_EQ(Call(api, "GET", "/assets/../../secret.txt", "", "").status, 404);
+  EXPECT_EQ(Call(api, "GET", "/assets/.hidden", "", "").status, 404);
+  EXPECT_EQ(Call(api, "GET", "/assets/missing.js", "", "").status, 404);
+  // Without web_dir, / still answers (it says how to get the UI).
+  r = Get("/", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("web.dir"), std::string::npos);
 }
 
 }  // namespace

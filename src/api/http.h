@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,11 +41,37 @@ struct HttpRequest {
   std::string_view header(std::string_view lower_name) const;
 };
 
+// The producer's side of a streamed response body (server-sent events, docs/api.md
+// "Live updates"). The server writes each chunk as one HTTP/1.1 chunk, in order.
+//
+// Thread-safety: every method may be called from any thread, concurrently.
+class StreamWriter {
+ public:
+  virtual ~StreamWriter() = default;
+  // Queues `chunk` for writing. False (and `chunk` dropped) once the stream is closed:
+  // the client went away, did not read for the server's write timeout, the server is
+  // stopping, Close() was called, or more than the server's stream buffer limit is
+  // already queued (a client that reads too slowly is disconnected). The producer should
+  // stop then.
+  virtual bool Write(std::string chunk) = 0;
+  // Ends the body (the terminating zero chunk); the connection may serve a next request.
+  // Idempotent.
+  virtual void Close() = 0;
+  // True once Write() would return false.
+  virtual bool closed() const = 0;
+};
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<HttpHeader> headers;  // extra headers: Retry-After, Allow, WWW-Authenticate
   std::string body;
+  // Set: the body is streamed instead of `body`. The server writes the status line and
+  // headers (Transfer-Encoding: chunked, never gzipped), then calls stream_open once, on
+  // one of its workers, with the writer. The connection reads no further request until the
+  // stream is closed. The idle and read timeouts do not apply meanwhile; the write timeout
+  // applies to each chunk.
+  std::function<void(std::shared_ptr<StreamWriter>)> stream_open;
 
   HttpResponse& Header(std::string name, std::string value) {
     headers.push_back({std::move(name), std::move(value)});

@@ -202,6 +202,10 @@ class MetaStore {
       STRIX_EXCLUDES(reader_mu_, writer_mu_);
   // Also ends the user's sessions. kNotFound for an unknown user.
   Status SetPassword(std::string_view name, std::string_view password) STRIX_EXCLUDES(writer_mu_);
+  // Changes a user's role; it holds from the session's next request. kNotFound.
+  Status SetUserRole(std::string_view name, Role role) STRIX_EXCLUDES(writer_mu_);
+  // Disables a user (and ends its sessions) or enables it again. kNotFound.
+  Status SetUserDisabled(std::string_view name, bool disabled) STRIX_EXCLUDES(writer_mu_);
   // Every user, by name.
   Result<std::vector<UserInfo>> ListUsers() STRIX_EXCLUDES(reader_mu_);
 

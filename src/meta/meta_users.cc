@@ -175,6 +175,37 @@ Status MetaStore::SetPassword(std::string_view name, std::string_view password) 
   return DeleteUserSessionsLocked(name).status();
 }
 
+Status MetaStore::SetUserRole(std::string_view name, Role role) {
+  MutexLock w(&writer_mu_);
+  if (writer_ == nullptr) return internal::ClosedError(path_);
+  STRIX_ASSIGN_OR_RETURN(Stmt * raw,
+                         writer_->Prepare("UPDATE users SET role = ?2 WHERE name = ?1"));
+  StmtScope stmt(raw);
+  stmt->BindText(1, name);
+  stmt->BindInt64(2, static_cast<int64_t>(role));
+  STRIX_RETURN_IF_ERROR(stmt->Run());
+  if (writer_->Changes() == 0) return Status::NotFound("no such user", name);
+  return Status::Ok();
+}
+
+Status MetaStore::SetUserDisabled(std::string_view name, bool disabled) {
+  const int64_t now = clock_.NowMillis();
+  MutexLock w(&writer_mu_);
+  if (writer_ == nullptr) return internal::ClosedError(path_);
+  STRIX_ASSIGN_OR_RETURN(
+      Stmt * raw,
+      writer_->Prepare(disabled ? "UPDATE users SET disabled_at_ms = coalesce(disabled_at_ms, ?2) "
+                                  "WHERE name = ?1"
+                                : "UPDATE users SET disabled_at_ms = NULL WHERE name = ?1"));
+  StmtScope stmt(raw);
+  stmt->BindText(1, name);
+  if (disabled) stmt->BindInt64(2, now);
+  STRIX_RETURN_IF_ERROR(stmt->Run());
+  if (writer_->Changes() == 0) return Status::NotFound("no such user", name);
+  if (!disabled) return Status::Ok();
+  return DeleteUserSessionsLocked(name).status();
+}
+
 Result<std::vector<UserInfo>> MetaStore::ListUsers() {
   MutexLock r(&reader_mu_);
   if (reader_ == nullptr) return internal::ClosedError(path_);

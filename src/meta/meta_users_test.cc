@@ -118,6 +118,25 @@ TEST_F(UsersTest, DisabledUserIsToldOnlyWithTheRightPassword) {
   EXPECT_EQ(wrong.ToString().find("disabled"), std::string::npos);
 }
 
+TEST_F(UsersTest, RoleChangesAndDisablingHoldForExistingSessions) {
+  ASSERT_TRUE(store_->CreateUser("fay", Role::kViewer, "0123456789").ok());
+  Result<NewSession> s = store_->CreateSession("fay", 60'000);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  ASSERT_TRUE(store_->SetUserRole("fay", Role::kEditor).ok());
+  Result<SessionInfo> v = store_->VerifySession(s->cookie);
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(v->role, Role::kEditor);
+  EXPECT_EQ(store_->SetUserRole("nobody", Role::kAdmin).code(), StatusCode::kNotFound);
+
+  ASSERT_TRUE(store_->SetUserDisabled("fay", true).ok());
+  EXPECT_FALSE(store_->VerifySession(s->cookie).ok()) << "disabling ends the sessions";
+  EXPECT_NE(store_->VerifyPassword("fay", "0123456789").status().ToString().find("disabled"),
+            std::string::npos);
+  ASSERT_TRUE(store_->SetUserDisabled("fay", false).ok());
+  EXPECT_TRUE(store_->VerifyPassword("fay", "0123456789").ok());
+  EXPECT_EQ(store_->SetUserDisabled("nobody", true).code(), StatusCode::kNotFound);
+}
+
 TEST(UsersUpgrade, ASchemaOneDatabaseKeepsItsDataAndGainsUsersAndSessions) {
   TempDir dir;
   const std::string path = dir.Join("meta.db");

@@ -59,6 +59,11 @@ Result<StrixdConfig> Load(const config::Document& doc) {
                s.Duration("interval", &c.self_metrics.interval_ms, 0, 3'600'000)
                    .String("host", &c.self_metrics.host);
              })
+        .Map("web",
+             [&](config::Section& s) {
+               s.String("dir", &c.web.dir)
+                   .Duration("session_ttl", &c.web.session_ttl_ms, 60'000, 366LL * 86'400'000);
+             })
         .Enum("log_level", &c.log_level,
               {{"debug", std::string("debug")},
                {"info", std::string("info")},

@@ -62,6 +62,13 @@ struct SelfMetricsConfig {
   std::string host;
 };
 
+struct WebConfig {
+  // The web UI's built files (web/dist: index.html, assets/); empty: the UI is not served.
+  std::string dir;
+  // A login lasts this long.
+  int64_t session_ttl_ms = 12 * 3600 * 1000;
+};
+
 struct StrixdConfig {
   // Where storage (data_dir/storage) and the metadata database live, unless set apart.
   std::string data_dir = "./var";
@@ -72,6 +79,7 @@ struct StrixdConfig {
   std::string metadata_path;
   IngestConfig ingest;
   SelfMetricsConfig self_metrics;
+  WebConfig web;
   // debug, info, warn or error.
   std::string log_level = "info";
 

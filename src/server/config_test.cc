@@ -45,6 +45,9 @@ ingest:
 self_metrics:
   interval: 30s
   host: strix-1
+web:
+  dir: /usr/share/strix/web
+  session_ttl: 8h
 log_level: debug
 )",
                        "strixd.yaml");
@@ -63,6 +66,8 @@ log_level: debug
   EXPECT_EQ(c->StorageDir(), "/srv/strix/storage");
   EXPECT_EQ(c->ingest.writers, 2u);
   EXPECT_EQ(c->self_metrics.interval_ms, 30'000);
+  EXPECT_EQ(c->web.dir, "/usr/share/strix/web");
+  EXPECT_EQ(c->web.session_ttl_ms, 8 * 3600 * 1000);
   EXPECT_EQ(c->log_level, "debug");
 }
 

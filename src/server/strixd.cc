@@ -174,7 +174,12 @@ void Strixd::Impl::RegisterCollectors() {
 
 void Strixd::Impl::StoreSelfMetrics() {
   std::unique_ptr<storage::WriteBatch> batch = queue->AcquireBatch();
-  metrics.AppendTo(batch.get(), Clock::Real().NowMillis(), self_host);
+  const int64_t now = Clock::Real().NowMillis();
+  metrics.AppendTo(batch.get(), now, self_host);
+  // The server is a host like any other: listed, with a last-seen time.
+  const meta::HostSeen seen[] = {{self_host, now}};
+  Status ts = meta->TouchHosts(seen);
+  if (!ts.ok()) STRIX_LOG(kWarn, "strixd: recording own activity failed", "error", ts.ToString());
   // Straight to storage: self-metrics must not compete with clients for queue room.
   Result<storage::AppendResult> r = storage->Append(*batch);
   if (!r.ok())
@@ -233,6 +238,8 @@ Result<std::unique_ptr<Strixd>> Strixd::Start(const StrixdConfig& config) {
   ctx.queue = im->queue.get();
   ctx.metrics = &im->metrics;
   ctx.max_errors = config.ingest.max_errors;
+  ctx.web_dir = config.web.dir;
+  ctx.session_ttl_ms = config.web.session_ttl_ms;
   im->api = std::make_unique<api::Api>(ctx);
   std::unique_ptr<Strixd> d(new Strixd(std::move(im)));
   Impl& m = *d->impl_;

@@ -9,14 +9,30 @@
 #include <vector>
 
 #include "api/api.h"
+#include "api/blocking_pool.h"
+#include "api/login_throttle.h"
 #include "api/query_params.h"
+#include "meta/meta_store.h"
 #include "meta/principal.h"
 #include "storage/storage.h"
 
 namespace strix::api {
 
+// What an endpoint needs of its caller. Tokens: ingest, read and admin are their scopes,
+// and edit needs admin. Sessions: every role reads, edit needs editor or admin, admin
+// needs admin, and ingest is never granted (agents use tokens).
+enum class Access { kNone, kIngest, kRead, kEdit, kAdmin };
+
+// Who sent a request: an API token, or a logged-in user's browser session.
+struct Caller {
+  bool authenticated = false;
+  meta::Principal principal;                 // kind kToken or kSession
+  std::optional<meta::SessionInfo> session;  // set for kSession
+};
+
 struct Api::Impl {
   explicit Impl(ApiContext c);
+  ~Impl();
 
   ApiContext ctx;
   Clock* clock;
@@ -25,6 +41,13 @@ struct Api::Impl {
   Counter* samples_ingested = nullptr;
   Counter* writes_rejected_lines = nullptr;
   Counter* auth_failures = nullptr;
+  Counter* logins_ok = nullptr;
+  Counter* logins_failed = nullptr;
+  Counter* logins_throttled = nullptr;
+
+  LoginThrottle throttle;
+  // Last: destroyed first, so that queued logins finish while the rest still exists.
+  std::unique_ptr<BlockingPool> login_pool;
 
   int64_t NowMs() const { return clock->NowMillis(); }
 
@@ -36,6 +59,20 @@ struct Api::Impl {
       std::unique_ptr<storage::WriteBatch> batch,
       std::function<HttpResponse(const storage::AppendResult&, const storage::WriteBatch&)> finish,
       Respond respond);
+
+  // ---- users, sessions and the web UI (auth.cc)
+  // Checks the token or session cookie of `req` against `access`. Returns the refusal
+  // (401, 403) or nullopt with *caller filled. `token_query` allows ?p=<token>.
+  std::optional<HttpResponse> Authorize(const HttpRequest& req, const QueryParams* token_query,
+                                        Access access, Caller* caller);
+  // POST /api/v1/login: the password check runs on login_pool; answers from there.
+  void Login(const HttpRequest& req, Respond respond);
+  HttpResponse Logout(const HttpRequest& req);
+  HttpResponse Me(const Caller& caller);
+  // PUT /api/v1/hosts/<host>/tags
+  HttpResponse PutHostTags(std::string_view host, const HttpRequest& req);
+  // GET / and /assets/<file>: the web UI's built files from ctx.web_dir.
+  HttpResponse WebFile(std::string_view path);
 
   // ---- /api/v1/ (query_v1.cc)
   HttpResponse V1Series(const QueryParams& q);
