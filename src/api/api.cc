@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "api/internal/api_impl.h"
+#include "api/internal/live.h"
 #include "api/json.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -202,6 +203,11 @@ Api::Impl::Impl(ApiContext c)
     : ctx(c),
       clock(c.clock != nullptr ? c.clock : &Clock::Real()),
       throttle(clock, c.login_throttle),
+      live(std::make_unique<LiveHub>(
+          c.storage, clock,
+          [this](const std::vector<storage::Matchers>& sets, storage::SelectRequest req) {
+            return SelectMerged(sets, req);
+          })),
       login_pool(std::make_unique<BlockingPool>(c.login_threads, c.login_queue)) {
   if (ctx.metrics != nullptr) {
     logins_ok = ctx.metrics->RegisterCounter("strix_api_logins_total",
@@ -220,6 +226,8 @@ Api::Impl::Impl(ApiContext c)
         "strix_api_auth_failures_total", "Requests refused for a missing or invalid token.");
   }
 }
+
+Api::Impl::~Impl() = default;
 
 namespace {
 
@@ -350,6 +358,7 @@ enum RouteId {
   kMe,
   kHostTags,
   kWebAsset,
+  kV1Stream,
   kRoot,
 };
 
@@ -365,6 +374,7 @@ constexpr Route kRoutes[] = {
     {"GET", "/api/v1/labels", false, Access::kRead, kV1Labels},
     {"GET", "/api/v1/label/", true, Access::kRead, kV1LabelValues},
     {"GET", "/api/v1/select", false, Access::kRead, kV1Select},
+    {"GET", "/api/v1/stream", false, Access::kRead, kV1Stream},
     {"GET", "/api/v1/latest", false, Access::kRead, kV1Latest},
     {"GET", "/api/v1/hosts", false, Access::kRead, kV1Hosts},
     {"PUT", "/api/v1/hosts/", true, Access::kEdit, kHostTags},
@@ -642,6 +652,9 @@ void Api::Handle(HttpRequest req, Respond respond) {
     }
     case kV1Select:
       out = im.V1Select(*q);
+      break;
+    case kV1Stream:
+      out = im.V1Stream(*q);
       break;
     case kV1Latest:
       out = im.V1Latest(*q);

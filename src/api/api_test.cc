@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <sstream>
 
 #include "api/internal/api_impl.h"
@@ -380,6 +382,92 @@ TEST_F(ApiTest, SelfMetricsCountIngestAndAuthFailures) {
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.body.find("strix_api_samples_ingested_total 1\n"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("strix_api_auth_failures_total 1\n"), std::string::npos) << r.body;
+}
+
+// ---- live updates ------------------------------------------------------------------------
+
+// Collects what the stream writes, as the HTTP server would send it.
+class CollectingWriter : public StreamWriter {
+ public:
+  bool Write(std::string chunk) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (closed_) return false;
+    text_ += chunk;
+    cv_.notify_all();
+    return true;
+  }
+  void Close() override {
+    std::lock_guard<std::mutex> l(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+  bool closed() const override {
+    std::lock_guard<std::mutex> l(mu_);
+    return closed_;
+  }
+  // Waits until the text holds `needle`; returns the text.
+  std::string WaitFor(std::string_view needle) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait_for(l, std::chrono::seconds(10),
+                 [&] { return text_.find(needle) != std::string::npos || closed_; });
+    return text_;
+  }
+  std::string text() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::string text_;
+  bool closed_ = false;
+};
+
+TEST_F(ApiTest, LiveStreamSendsOnlyNewPointsAndReplacesTheGrowingBucket) {
+  // ManualClock: now = kNow. Raw stream of cpu since a sample already stored.
+  const int64_t t0 = kNow - 30'000;
+  ASSERT_EQ(Post("/write?precision=ms", fmt::format("cpu,host=a v=1 {}", t0), ingest_token_).status,
+            204);
+  HttpResponse r = Get(fmt::format("/api/v1/stream?match[]=cpu_v&since={}", t0), read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.content_type, "text/event-stream; charset=utf-8");
+  ASSERT_TRUE(r.stream_open);
+  auto raw = std::make_shared<CollectingWriter>();
+  r.stream_open(raw);
+  // A second stream with a 10 s step over the same series.
+  HttpResponse r2 =
+      Get(fmt::format("/api/v1/stream?match[]=cpu_v&since={}&step=10s&fn=max", t0), read_token_);
+  ASSERT_TRUE(r2.stream_open);
+  auto stepped = std::make_shared<CollectingWriter>();
+  r2.stream_open(stepped);
+  // The stepped stream sends the bucket of `since` at once; the raw one nothing yet.
+  std::string st = stepped->WaitFor("event: data");
+  EXPECT_NE(st.find(fmt::format("\"timestamps\":[{}],\"values\":[1]", t0 - t0 % 10'000)),
+            std::string::npos)
+      << st;
+  EXPECT_EQ(raw->text(), "retry: 3000\n\n");
+
+  ASSERT_EQ(Post("/write?precision=ms", fmt::format("cpu,host=a v=7 {}", t0 + 1'000), ingest_token_)
+                .status,
+            204);
+  std::string txt = raw->WaitFor("event: data");
+  EXPECT_NE(txt.find(fmt::format("\"timestamps\":[{}],\"values\":[7]", t0 + 1'000)),
+            std::string::npos)
+      << txt;
+  EXPECT_EQ(txt.find(fmt::format("{},", t0)), std::string::npos) << "the old point is not resent";
+  st = stepped->WaitFor("\"values\":[7]");
+  EXPECT_NE(st.find(fmt::format("\"timestamps\":[{}],\"values\":[7]", t0 - t0 % 10'000)),
+            std::string::npos)
+      << "the same bucket again, grown: " << st;
+
+  // A client that goes away is dropped by the hub.
+  raw->Close();
+  stepped->Close();
+  HttpResponse bad = Get("/api/v1/stream?match[]=cpu_v&since=yesterday", read_token_);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("'since'"), std::string::npos);
+  EXPECT_EQ(Get("/api/v1/stream?match[]=cpu_v", ingest_token_).status, 403);
 }
 
 // ---- browser sessions -----------------------------------------------------------------

@@ -172,8 +172,6 @@ constexpr std::string_view AccessWord(Access a) {
 
 }  // namespace
 
-Api::Impl::~Impl() = default;
-
 std::optional<HttpResponse> Api::Impl::Authorize(const HttpRequest& req,
                                                  const QueryParams* token_query, Access access,
                                                  Caller* caller) {

@@ -150,40 +150,35 @@ HttpResponse Api::Impl::V1LabelValues(std::string_view name, const QueryParams& 
   return SuccessResponse(data);
 }
 
-HttpResponse Api::Impl::V1Select(const QueryParams& q) {
-  auto sets = ParseMatchParams(q, /*optional=*/false);
-  if (!sets.ok()) return ErrorResponse(400, sets.status().message());
-  auto range = ParseRange(q, NowMs(), kHourMs);
-  if (!range.ok()) return ErrorResponse(400, range.status().message());
-  storage::SelectRequest req;
-  req.from = range->from;
-  req.to = range->to;
+std::optional<HttpResponse> ParseSelectOptions(const QueryParams& q, storage::SelectRequest* req) {
   if (auto s = q.Get("step")) {
     Result<int64_t> step = ParseDurationParam(*s);
     if (!step.ok()) return BadParam("step", step.status().message());
-    req.step_ms = *step;
-    if (req.step_ms > 0 && (req.to - req.from) / req.step_ms > 1'000'000) {
-      return BadParam("step", "more than 1,000,000 buckets per series; use a larger step");
-    }
+    req->step_ms = *step;
   }
   if (auto f = q.Get("fn")) {
     Result<storage::Consolidation> fn = storage::ParseConsolidation(*f);
     if (!fn.ok()) return BadParam("fn", fn.status().message());
-    req.fn = *fn;
+    req->fn = *fn;
   }
-  req.with_min_max = q.Get("minmax").value_or("") == "1" || q.Get("minmax").value_or("") == "true";
-  req.max_series = ctx.max_series_per_query;
+  const std::string_view mm = q.Get("minmax").value_or("");
+  req->with_min_max = mm == "1" || mm == "true";
+  return std::nullopt;
+}
 
-  std::map<std::string, storage::SeriesData> merged;
-  for (storage::Matchers& m : *sets) {
-    req.matchers = std::move(m);
-    auto r = ctx.storage->Select(req);
-    if (!r.ok()) return StatusResponse(r.status());
-    for (storage::SeriesData& d : *r) merged.emplace(LabelsKey(d.labels), std::move(d));
+Result<SelectedSeries> Api::Impl::SelectMerged(const std::vector<storage::Matchers>& sets,
+                                               storage::SelectRequest req) {
+  SelectedSeries merged;
+  for (const storage::Matchers& m : sets) {
+    req.matchers = m;
+    STRIX_ASSIGN_OR_RETURN(std::vector<storage::SeriesData> r, ctx.storage->Select(req));
+    for (storage::SeriesData& d : r) merged.emplace(LabelsKey(d.labels), std::move(d));
   }
-  std::string data;
-  data.reserve(4096);
-  JsonWriter w(&data);
+  return merged;
+}
+
+void WriteSelectData(JsonWriter& w, const storage::SelectRequest& req,
+                     const SelectedSeries& merged) {
   w.BeginObject();
   w.Key("from").Int(req.from).Key("to").Int(req.to).Key("step").Int(req.step_ms);
   w.Key("fn").String(req.step_ms > 0 ? storage::ConsolidationName(req.fn) : "raw");
@@ -215,6 +210,27 @@ HttpResponse Api::Impl::V1Select(const QueryParams& q) {
     w.EndObject();
   }
   w.EndArray().EndObject();
+}
+
+HttpResponse Api::Impl::V1Select(const QueryParams& q) {
+  auto sets = ParseMatchParams(q, /*optional=*/false);
+  if (!sets.ok()) return ErrorResponse(400, sets.status().message());
+  auto range = ParseRange(q, NowMs(), kHourMs);
+  if (!range.ok()) return ErrorResponse(400, range.status().message());
+  storage::SelectRequest req;
+  req.from = range->from;
+  req.to = range->to;
+  if (std::optional<HttpResponse> bad = ParseSelectOptions(q, &req)) return std::move(*bad);
+  if (req.step_ms > 0 && (req.to - req.from) / req.step_ms > 1'000'000) {
+    return BadParam("step", "more than 1,000,000 buckets per series; use a larger step");
+  }
+  req.max_series = ctx.max_series_per_query;
+  Result<SelectedSeries> merged = SelectMerged(*sets, req);
+  if (!merged.ok()) return StatusResponse(merged.status());
+  std::string data;
+  data.reserve(4096);
+  JsonWriter w(&data);
+  WriteSelectData(w, req, *merged);
   return SuccessResponse(data);
 }
 

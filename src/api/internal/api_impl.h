@@ -3,6 +3,7 @@
 // monitoring system's admin endpoints). Private to src/api.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,11 @@ struct Caller {
   std::optional<meta::SessionInfo> session;  // set for kSession
 };
 
+// The series of a select over several selectors, merged and ordered by their labels.
+using SelectedSeries = std::map<std::string, storage::SeriesData>;
+
+class LiveHub;
+
 struct Api::Impl {
   explicit Impl(ApiContext c);
   ~Impl();
@@ -46,6 +52,7 @@ struct Api::Impl {
   Counter* logins_throttled = nullptr;
 
   LoginThrottle throttle;
+  std::unique_ptr<LiveHub> live;
   // Last: destroyed first, so that queued logins finish while the rest still exists.
   std::unique_ptr<BlockingPool> login_pool;
 
@@ -79,6 +86,10 @@ struct Api::Impl {
   HttpResponse V1Labels(const QueryParams& q);
   HttpResponse V1LabelValues(std::string_view name, const QueryParams& q);
   HttpResponse V1Select(const QueryParams& q);
+  Result<SelectedSeries> SelectMerged(const std::vector<storage::Matchers>& sets,
+                                      storage::SelectRequest req);
+  // GET /api/v1/stream: server-sent events of new points (live.cc).
+  HttpResponse V1Stream(const QueryParams& q);
   HttpResponse V1Latest(const QueryParams& q);
   HttpResponse V1Hosts(const QueryParams& q);
   // POST /api/v1/admin/flush: the head to blocks, then compaction; waits for both.
@@ -123,5 +134,10 @@ Result<std::vector<storage::Matchers>> ParseMatchParams(const QueryParams& q, bo
 // Writes labels as a JSON object.
 class JsonWriter;
 void WriteLabels(JsonWriter& w, const storage::Labels& labels);
+// step, fn and minmax of select and stream; the 400 answer for a bad one.
+std::optional<HttpResponse> ParseSelectOptions(const QueryParams& q, storage::SelectRequest* req);
+// select's data object: {"from","to","step","fn","series":[...]}.
+void WriteSelectData(JsonWriter& w, const storage::SelectRequest& req,
+                     const SelectedSeries& merged);
 
 }  // namespace strix::api

@@ -1,0 +1,218 @@
+// LiveHub and GET /api/v1/stream: see internal/live.h and docs/api.md ("Live updates").
+#include "api/internal/live.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <bit>
+#include <charconv>
+#include <utility>
+
+#include "api/json.h"
+#include "core/log.h"
+
+namespace strix::api {
+
+namespace {
+
+int64_t AlignDown(int64_t t, int64_t step) {
+  int64_t r = t % step;
+  if (r < 0) r += step;
+  return t - r;
+}
+
+// Drops the first `n` points of every column of `d`.
+void DropFront(storage::SeriesData& d, size_t n) {
+  auto drop = [n](auto& v) {
+    if (!v.empty()) v.erase(v.begin(), v.begin() + static_cast<ptrdiff_t>(std::min(n, v.size())));
+  };
+  drop(d.timestamps);
+  drop(d.raw);
+  drop(d.values);
+  drop(d.min);
+  drop(d.max);
+  drop(d.states);
+}
+
+}  // namespace
+
+LiveHub::LiveHub(storage::Storage* storage, Clock* clock, SelectFn select, LiveOptions options)
+    : storage_(storage), clock_(clock), select_(std::move(select)), opt_(options) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+LiveHub::~LiveHub() {
+  {
+    MutexLock l(&mu_);
+    stopping_ = true;
+  }
+  cv_.SignalAll();
+  thread_.join();
+}
+
+bool LiveHub::Add(std::shared_ptr<StreamWriter> writer, LiveSubscription sub) {
+  auto s = std::make_unique<Sub>();
+  s->writer = std::move(writer);
+  s->sub = std::move(sub);
+  {
+    MutexLock l(&mu_);
+    if (stopping_ || count_ >= opt_.max_streams) return false;
+    ++count_;
+    pending_.push_back(std::move(s));
+  }
+  cv_.Signal();
+  return true;
+}
+
+size_t LiveHub::size() const {
+  MutexLock l(&mu_);
+  return count_;
+}
+
+void LiveHub::Run() {
+  uint64_t last_appended = UINT64_MAX;
+  for (;;) {
+    {
+      MutexLock l(&mu_);
+      if (!stopping_ && pending_.empty()) {
+        cv_.WaitFor(&mu_, std::chrono::milliseconds(opt_.poll_interval_ms));
+      }
+      if (stopping_) break;
+      for (auto& p : pending_) subs_.push_back(std::move(p));
+      pending_.clear();
+    }
+    if (subs_.empty()) continue;
+    const int64_t now = clock_->NowMillis();
+    const uint64_t appended = storage_->Stats().samples_appended;
+    const bool changed = appended != last_appended;
+    last_appended = appended;
+    size_t removed = 0;
+    for (auto it = subs_.begin(); it != subs_.end();) {
+      Sub& s = **it;
+      bool open = !s.writer->closed();
+      if (s.fresh) s.last_write_ms = now;  // the stream's first line was just written
+      if (open && (changed || s.fresh)) open = Poll(s, now);
+      s.fresh = false;
+      if (open && now - s.last_write_ms >= opt_.heartbeat_ms) {
+        open = s.writer->Write(": ping\n\n");
+        s.last_write_ms = now;
+      }
+      if (open) {
+        ++it;
+      } else {
+        s.writer->Close();
+        it = subs_.erase(it);
+        ++removed;
+      }
+    }
+    if (removed > 0) {
+      MutexLock l(&mu_);
+      count_ -= removed;
+    }
+  }
+  std::vector<std::unique_ptr<Sub>> rest;
+  {
+    MutexLock l(&mu_);
+    rest = std::move(pending_);
+    count_ = 0;
+  }
+  for (auto& s : subs_) s->writer->Close();
+  for (auto& s : rest) s->writer->Close();
+  subs_.clear();
+}
+
+bool LiveHub::Poll(Sub& s, int64_t now) {
+  storage::SelectRequest req = s.sub.req;
+  const int64_t step = req.step_ms;
+  int64_t lower = s.sub.since_ms;
+  lower = std::max(
+      lower, step > 0 ? now - step * opt_.max_catch_up_steps : now - opt_.max_catch_up_raw_ms);
+  req.from = step > 0 ? AlignDown(lower, step) : lower + 1;
+  req.to = now + 1;
+  if (req.from >= req.to) return true;
+  Result<SelectedSeries> got = select_(s.sub.sets, req);
+  if (!got.ok()) {
+    STRIX_LOG(kWarn, "api: live stream query failed", "error", got.status().ToString());
+    return true;  // a later poll may succeed
+  }
+  SelectedSeries& series = *got;
+  int64_t min_cursor = INT64_MAX;
+  for (auto it = series.begin(); it != series.end();) {
+    storage::SeriesData& d = it->second;
+    auto sent = s.sent.find(it->first);
+    size_t first = 0;
+    if (step > 0) {
+      const int64_t keep_from = sent != s.sent.end() ? sent->second.first : AlignDown(lower, step);
+      while (first < d.timestamps.size() && d.timestamps[first] < keep_from) ++first;
+    } else {
+      const int64_t after = sent != s.sent.end() ? sent->second.first : lower;
+      while (first < d.timestamps.size() && d.timestamps[first] <= after) ++first;
+    }
+    DropFront(d, first);
+    if (d.timestamps.empty()) {
+      if (sent != s.sent.end()) min_cursor = std::min(min_cursor, sent->second.first);
+      it = series.erase(it);
+      continue;
+    }
+    const uint64_t bits = d.values.empty() ? 0 : std::bit_cast<uint64_t>(d.values.back());
+    if (step > 0 && sent != s.sent.end() && d.timestamps.size() == 1 &&
+        d.timestamps[0] == sent->second.first && bits == sent->second.second) {
+      min_cursor = std::min(min_cursor, sent->second.first);
+      it = series.erase(it);  // the newest bucket did not change
+      continue;
+    }
+    s.sent[it->first] = {d.timestamps.back(), bits};
+    min_cursor = std::min(min_cursor, d.timestamps.back());
+    ++it;
+  }
+  // New series start where the slowest known one is; the window never grows unbounded.
+  if (min_cursor != INT64_MAX) s.sub.since_ms = std::max(s.sub.since_ms, min_cursor);
+  if (series.empty()) return true;
+  std::string event = "event: data\ndata: ";
+  JsonWriter w(&event);
+  WriteSelectData(w, req, series);
+  event.append("\n\n");
+  s.last_write_ms = now;
+  return s.writer->Write(std::move(event));
+}
+
+// ---- GET /api/v1/stream ---------------------------------------------------------------------
+
+HttpResponse Api::Impl::V1Stream(const QueryParams& q) {
+  auto sets = ParseMatchParams(q, /*optional=*/false);
+  if (!sets.ok()) return ErrorResponse(400, sets.status().message());
+  LiveSubscription sub;
+  if (std::optional<HttpResponse> bad = ParseSelectOptions(q, &sub.req)) return std::move(*bad);
+  sub.req.max_series = ctx.max_series_per_query;
+  sub.since_ms = NowMs();
+  if (auto since = q.Get("since")) {
+    int64_t ms = 0;
+    auto [p, ec] = std::from_chars(since->data(), since->data() + since->size(), ms);
+    if (ec != std::errc() || p != since->data() + since->size()) {
+      return BadParam("since", "expected milliseconds since the epoch, as answers give them");
+    }
+    sub.since_ms = ms;
+  }
+  sub.sets = std::move(*sets);
+  if (live->size() >= live->options().max_streams) {
+    HttpResponse r = ErrorResponse(
+        503, fmt::format("too many live streams open (at most {})", live->options().max_streams));
+    r.Header("retry-after", "5");
+    return r;
+  }
+  HttpResponse r;
+  r.content_type = "text/event-stream; charset=utf-8";
+  r.Header("cache-control", "no-cache");
+  r.Header("x-accel-buffering", "no");  // reverse proxies: do not buffer the events
+  LiveHub* hub = live.get();
+  r.stream_open = [hub, sub = std::move(sub)](std::shared_ptr<StreamWriter> w) mutable {
+    if (!w->Write("retry: 3000\n\n")) return;
+    if (!hub->Add(w, std::move(sub))) {
+      w->Write("event: error\ndata: {\"error\":\"too many live streams\"}\n\n");
+      w->Close();
+    }
+  };
+  return r;
+}
+
+}  // namespace strix::api
