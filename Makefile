@@ -2,6 +2,7 @@
 # build/<flavour>; `make test` is what CI runs (.ci/run).
 #
 #   make run           set up, build, start strixd with embedded storage and a local agent
+#   make web           the web UI alone: web/dist (npm run build; `build` does it too)
 #   make test          set up, build (optimised, assertions on), all quick tiers; ends with ctest's summary
 #   make bench         side-by-side benchmark, small profile: strixd vs VictoriaMetrics, InfluxDB, Prometheus
 #   make bench-large   the same, large profile (about 30 million samples)
@@ -23,7 +24,7 @@ FUZZ := build/fuzz
 FUZZ_SECONDS ?= 60
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: all setup build test run bench bench-large bench-agent microbench asan fuzz crash clang format format-check tidy clean
+.PHONY: all setup build web test run bench bench-large bench-agent microbench asan fuzz crash clang format format-check tidy clean
 
 all: build
 
@@ -33,8 +34,15 @@ setup:
 $(RELEASE)/build.ninja:
 	cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release
 
-build: setup $(RELEASE)/build.ninja
+build: setup $(RELEASE)/build.ninja web
 	cmake --build $(RELEASE) -j $(JOBS)
+
+# The web UI (web/README.md): rebuilt when a file of web/ outside its tests changed.
+WEB_SOURCES = $(shell git ls-files --cached --others --exclude-standard web 2>/dev/null | grep -v '^web/tests/')
+web/dist/index.html: $(WEB_SOURCES)
+	cd web && npm run build --silent
+web: setup
+	@if [ -f web/package.json ]; then $(MAKE) --no-print-directory web/dist/index.html; fi
 
 # The thread-safety analysis only runs under clang; this build compiles everything
 # with -Wthread-safety as an error and runs nothing.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make run: starts strixd with embedded storage in ./var (API on 127.0.0.1:8888) and a
-# local strix-agent that sends this machine's Linux metrics to it every 10 s. On first run
-# it creates an admin token (printed, kept in var/admin.token, mode 600) and an ingest
-# token for the agent (var/agent.token). Ctrl-C stops both in order (SIGTERM).
+# make run: starts strixd with embedded storage in ./var (API and web UI on 127.0.0.1:8888)
+# and a local strix-agent that sends this machine's Linux metrics to it every 10 s. On
+# first run it creates an admin token (printed, kept in var/admin.token, mode 600) and an
+# ingest token for the agent (var/agent.token). There is no default web user: on a
+# terminal it offers to create the first admin, otherwise it prints the command. Ctrl-C
+# stops both in order (SIGTERM).
 # STRIX_PORT and STRIX_DATA override the port and directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,18 @@ token=$(cat "$data/admin.token")
 config="$data/strixd.yaml"
 if [ ! -f "$config" ]; then
   printf 'data_dir: %s\nlisten:\n  address: 127.0.0.1\n  port: %s\n' "$data" "$port" > "$config"
+fi
+if ! grep -q '^web:' "$config"; then
+  printf 'web:\n  dir: %s\n' "$(pwd)/web/dist" >> "$config"
+fi
+strix="$bin/tools/strix/strix"
+if [ -z "$("$strix" user list --data-dir "$data" 2>/dev/null | tail -n +2)" ]; then
+  if [ -t 0 ]; then
+    read -r -p "make run: no dashboard user yet. Name of the first admin (empty: later): " first
+    if [ -n "$first" ]; then
+      "$strix" user add "$first" --admin --data-dir "$data" || true
+    fi
+  fi
 fi
 agent_config="$data/strix-agent.yaml"
 if [ ! -f "$agent_config" ]; then
@@ -61,7 +75,8 @@ agent_pid=$!
 
 cat <<MSG
 
-  Strix: http://127.0.0.1:$port/   (the dashboard comes with the web UI; the API is live now)
+  Dashboard: http://127.0.0.1:$port/
+  Users:  $strix user add NAME --admin --data-dir $data   (or --role viewer|editor)
   Token: $token
   Agent: this machine's Linux metrics every 10 s (config $agent_config)
   Try:   curl -H "Authorization: Bearer \$(cat $data/admin.token)" \\
