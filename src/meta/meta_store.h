@@ -206,6 +206,8 @@ class MetaStore {
   Status SetUserRole(std::string_view name, Role role) STRIX_EXCLUDES(writer_mu_);
   // Disables a user (and ends its sessions) or enables it again. kNotFound.
   Status SetUserDisabled(std::string_view name, bool disabled) STRIX_EXCLUDES(writer_mu_);
+  // Deletes a user; its sessions go with it. kNotFound.
+  Status DeleteUser(std::string_view name) STRIX_EXCLUDES(writer_mu_);
   // Every user, by name.
   Result<std::vector<UserInfo>> ListUsers() STRIX_EXCLUDES(reader_mu_);
 

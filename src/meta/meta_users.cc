@@ -206,6 +206,17 @@ Status MetaStore::SetUserDisabled(std::string_view name, bool disabled) {
   return DeleteUserSessionsLocked(name).status();
 }
 
+Status MetaStore::DeleteUser(std::string_view name) {
+  MutexLock w(&writer_mu_);
+  if (writer_ == nullptr) return internal::ClosedError(path_);
+  STRIX_ASSIGN_OR_RETURN(Stmt * raw, writer_->Prepare("DELETE FROM users WHERE name = ?1"));
+  StmtScope stmt(raw);
+  stmt->BindText(1, name);
+  STRIX_RETURN_IF_ERROR(stmt->Run());
+  if (writer_->Changes() == 0) return Status::NotFound("no such user", name);
+  return Status::Ok();
+}
+
 Result<std::vector<UserInfo>> MetaStore::ListUsers() {
   MutexLock r(&reader_mu_);
   if (reader_ == nullptr) return internal::ClosedError(path_);

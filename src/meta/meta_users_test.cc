@@ -135,6 +135,13 @@ TEST_F(UsersTest, RoleChangesAndDisablingHoldForExistingSessions) {
   ASSERT_TRUE(store_->SetUserDisabled("fay", false).ok());
   EXPECT_TRUE(store_->VerifyPassword("fay", "0123456789").ok());
   EXPECT_EQ(store_->SetUserDisabled("nobody", true).code(), StatusCode::kNotFound);
+
+  Result<NewSession> again = store_->CreateSession("fay", 60'000);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(store_->DeleteUser("fay").ok());
+  EXPECT_FALSE(store_->VerifySession(again->cookie).ok()) << "sessions go with the user";
+  EXPECT_FALSE(store_->VerifyPassword("fay", "0123456789").ok());
+  EXPECT_EQ(store_->DeleteUser("fay").code(), StatusCode::kNotFound);
 }
 
 TEST(UsersUpgrade, ASchemaOneDatabaseKeepsItsDataAndGainsUsersAndSessions) {
