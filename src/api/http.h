@@ -55,7 +55,7 @@ class StreamWriter {
   // stop then.
   virtual bool Write(std::string chunk) = 0;
   // Ends the body (the terminating zero chunk); the connection may serve a next request.
-  // Idempotent.
+  // Idempotent. Releasing the last reference to the writer does the same.
   virtual void Close() = 0;
   // True once Write() would return false.
   virtual bool closed() const = 0;

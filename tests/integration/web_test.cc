@@ -159,5 +159,31 @@ TEST_F(WebTest, TheUiFilesAreServedWithoutLogin) {
   EXPECT_EQ(Curl("jar", "--path-as-is " + url_ + "/assets/../../strixd.yaml", &body), 404);
 }
 
+TEST_F(WebTest, LiveStreamDeliversANewPointToABrowserSession) {
+  ASSERT_EQ(Login("jar", "vic", "password-vic"), 200);
+  const int64_t since = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count() -
+                        1'000;
+  // curl -N prints events as they arrive; it stops after 6 s (--max-time), by then the
+  // write below must have come through.
+  const std::string out = dir_.Join("events");
+  std::thread reader([&] {
+    Shell("curl -sS -N --max-time 6 -b " + dir_.Join("jar") + " -o " + out + " '" + url_ +
+          "/api/v1/stream?match[]=live_v&since=" + std::to_string(since) + "'");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1'500));
+  ASSERT_EQ(HttpCall(server_->port(), "POST", "/write", "live,host=web1 v=42.5",
+                     {{"Authorization", "Bearer " + token_}})
+                .status,
+            204);
+  reader.join();
+  const std::string events = ReadAll(out);
+  EXPECT_TRUE(events.starts_with("retry: 3000\n\n")) << events;
+  EXPECT_NE(events.find("event: data\ndata: {"), std::string::npos) << events;
+  EXPECT_NE(events.find("\"values\":[42.5]"), std::string::npos) << events;
+  EXPECT_NE(events.find("\"host\":\"web1\""), std::string::npos) << events;
+}
+
 }  // namespace
 }  // namespace strix::testing

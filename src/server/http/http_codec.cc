@@ -463,6 +463,35 @@ std::string Unsendable(const api::HttpResponse& resp) {
   return {};
 }
 
+// The status line, Server, Content-Type and the handler's fields (minus those the server
+// owns), without the framing and connection fields and the blank line.
+void AppendStatusAndFields(std::string* head, const api::HttpResponse& resp) {
+  head->reserve(160 + resp.content_type.size() + resp.headers.size() * 48);
+  head->append("HTTP/1.1 ");  // our version, also to HTTP/1.0 clients (RFC 7230 2.6)
+  head->append(std::to_string(resp.status));
+  head->push_back(' ');
+  head->append(ReasonPhrase(resp.status));
+  head->append("\r\n");
+  AppendField(head, "Server", "strix");
+  if (!resp.content_type.empty()) AppendField(head, "Content-Type", resp.content_type);
+  for (const api::HttpHeader& h : resp.headers) {
+    if (!IsServerOwned(h.name) && !EqualsIgnoreCase(h.name, "content-type")) {
+      AppendField(head, h.name, h.value);
+    }
+  }
+}
+
+// Connection: close when the connection will close, keep-alive to an HTTP/1.0 client
+// that keeps it; then the blank line that ends the head.
+void AppendConnection(std::string* head, bool keep_alive, bool http11) {
+  if (!keep_alive) {
+    AppendField(head, "Connection", "close");
+  } else if (!http11) {
+    AppendField(head, "Connection", "keep-alive");
+  }
+  head->append("\r\n");
+}
+
 }  // namespace
 
 WireResponse SerializeResponse(api::HttpResponse resp, const RequestTraits& traits,
@@ -495,19 +524,7 @@ WireResponse SerializeResponse(api::HttpResponse resp, const RequestTraits& trai
   }
 
   std::string& head = out.head;
-  head.reserve(160 + resp.content_type.size() + resp.headers.size() * 48);
-  head.append("HTTP/1.1 ");  // our version, also to HTTP/1.0 clients (RFC 7230 2.6)
-  head.append(std::to_string(resp.status));
-  head.push_back(' ');
-  head.append(ReasonPhrase(resp.status));
-  head.append("\r\n");
-  AppendField(&head, "Server", "strix");
-  if (!resp.content_type.empty()) AppendField(&head, "Content-Type", resp.content_type);
-  for (const api::HttpHeader& h : resp.headers) {
-    if (!IsServerOwned(h.name) && !EqualsIgnoreCase(h.name, "content-type")) {
-      AppendField(&head, h.name, h.value);
-    }
-  }
+  AppendStatusAndFields(&head, resp);
   if (gzip) AppendField(&head, "Content-Encoding", "gzip");
 
   if (!no_body) {
@@ -515,13 +532,41 @@ WireResponse SerializeResponse(api::HttpResponse resp, const RequestTraits& trai
     AppendField(&head, "Content-Length", std::to_string(body.size()));
     if (!traits.head) out.body = std::move(body);
   }
-  if (!traits.keep_alive) {
-    AppendField(&head, "Connection", "close");
-  } else if (!traits.http11) {
-    AppendField(&head, "Connection", "keep-alive");
-  }
-  head.append("\r\n");
+  AppendConnection(&head, traits.keep_alive, traits.http11);
   return out;
+}
+
+WireResponse SerializeStreamHead(const api::HttpResponse& resp, const RequestTraits& traits) {
+  if (std::string why = Unsendable(resp); !why.empty()) {
+    ResponseOptions identity;
+    identity.gzip_level = 0;
+    return SerializeResponse(api::ErrorResponse(500, why), traits, identity);
+  }
+  WireResponse out;
+  out.status = resp.status;
+  out.keep_alive = traits.keep_alive;
+  AppendStatusAndFields(&out.head, resp);
+  if (resp.status != 204 && resp.status != 304) {
+    if (traits.http11) AppendField(&out.head, "Transfer-Encoding", "chunked");
+    out.streamed = !traits.head;
+    out.chunked = out.streamed && traits.http11;
+    // HTTP/1.0 has no chunks: the end of the connection is the end of the body.
+    if (out.streamed && !out.chunked) out.keep_alive = false;
+  }
+  AppendConnection(&out.head, out.keep_alive, traits.http11);
+  return out;
+}
+
+void AppendChunk(std::string* out, std::string_view data) {
+  if (data.empty()) return;
+  static constexpr char kHex[] = "0123456789abcdef";
+  char size[2 * sizeof(size_t)];
+  size_t pos = sizeof size;
+  for (size_t n = data.size(); n > 0; n >>= 4) size[--pos] = kHex[n & 0xf];
+  out->append(size + pos, sizeof size - pos);
+  out->append("\r\n");
+  out->append(data);
+  out->append("\r\n");
 }
 
 WireResponse SerializeRejection(const Rejection& rejection) {

@@ -1,7 +1,8 @@
 // The bytes <-> structs half of the HTTP/1.1 server (docs/wire/http.md), with no I/O:
 // RequestDecoder turns the bytes a connection receives into api::HttpRequests, enforcing
 // the server's limits and undoing Content-Encoding; SerializeResponse turns a handler's
-// api::HttpResponse into the bytes to send. HttpServer (http_server.h) runs both on its
+// api::HttpResponse into the bytes to send, and SerializeStreamHead plus AppendChunk do
+// the same for a streamed (chunked) response. HttpServer (http_server.h) runs both on its
 // sockets, and the http_request fuzz target runs exactly the same code on raw input.
 //
 // The parser is Boost.Beast's request parser; Beast stays inside http_codec.cc.
@@ -103,12 +104,20 @@ struct ResponseOptions {
   size_t gzip_min_bytes = 1024;
 };
 
+// The end of a chunked body: the last (empty) chunk and an empty trailer.
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+
 // A response ready to write: `head` then `body`.
 struct WireResponse {
   std::string head;  // status line and header fields, through the blank line
   std::string body;  // as sent: possibly gzipped; empty for HEAD, 204 and 304
   int status = 0;    // as sent (500 if the handler's response was unusable)
   bool keep_alive = false;
+  // SerializeStreamHead only: a body follows as a stream, after `head`. In chunks
+  // (AppendChunk, then kLastChunk) if `chunked`; otherwise (HTTP/1.0) as raw bytes that
+  // end when the connection closes, and keep_alive is false.
+  bool streamed = false;
+  bool chunked = false;
 };
 
 // Serialises `resp` as the answer to a request with `traits`. Adds Content-Length,
@@ -118,8 +127,24 @@ struct WireResponse {
 // resp.headers, and so is Content-Type (resp.content_type is the one sent). A status outside
 // 200..599, or a header name or value that could split the response (not a token, or CR, LF, NUL in
 // a value), yields a 500 error instead.
+// resp.stream_open is ignored here: see SerializeStreamHead.
 WireResponse SerializeResponse(api::HttpResponse resp, const RequestTraits& traits,
                                const ResponseOptions& options);
+
+// The head of a streamed response (resp.stream_open set; resp.body is ignored): the
+// handler's status, Content-Type and fields as SerializeResponse writes them, Server:
+// strix, no Content-Length, never gzipped, and
+//  * HTTP/1.1: Transfer-Encoding: chunked; streamed and chunked;
+//  * HTTP/1.0: no framing field, streamed, not chunked, Connection: close (the body ends
+//    when the connection closes);
+//  * HEAD: the fields a GET would get, not streamed (no body follows);
+//  * 204, 304: no framing field, not streamed;
+//  * a response SerializeResponse would refuse: its 500 error, not streamed.
+WireResponse SerializeStreamHead(const api::HttpResponse& resp, const RequestTraits& traits);
+
+// Appends `data` framed as one HTTP/1.1 chunk: its size in hex, CRLF, the bytes, CRLF.
+// Appends nothing for empty `data` (an empty chunk would end the body).
+void AppendChunk(std::string* out, std::string_view data);
 
 // The response to a rejected request: api::ErrorResponse with Connection: close.
 WireResponse SerializeRejection(const Rejection& rejection);

@@ -1,12 +1,14 @@
 // Tests of the server's request decoder and response serialiser (http_codec.h) without
 // sockets: framing (split input, pipelining, chunked), each limit and the status it maps
 // to, Expect, Host, Content-Encoding, keep-alive rules, and the response header rules
-// (framing fields, gzip, Vary, HEAD, 204, unsafe handler headers). The replay of the
+// (framing fields, gzip, Vary, HEAD, 204, unsafe handler headers), the head of a streamed
+// response and chunk framing. The replay of the
 // http_request fuzz corpus runs as the ctest fuzz_replay.http_request.
 #include "server/http/http_codec.h"
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -423,6 +425,87 @@ TEST(SerializeResponse, UnsafeHandlerResponsesBecome500) {
   api::HttpResponse bad_status;
   bad_status.status = 101;
   EXPECT_EQ(SerializeResponse(bad_status, Keep11(), {}).status, 500);
+}
+
+TEST(SerializeStreamHead, IsChunkedNeverGzippedAndKeepsTheConnection) {
+  api::HttpResponse r;
+  r.content_type = "text/event-stream";
+  r.body = std::string(5000, 'x');  // ignored: the body is streamed
+  r.Header("Cache-Control", "no-cache").Header("Content-Length", "5000");
+  r.Header("Transfer-Encoding", "gzip");
+  r.stream_open = [](std::shared_ptr<api::StreamWriter>) {};
+  RequestTraits gz = Keep11();
+  gz.accepts_gzip = true;
+  WireResponse w = SerializeStreamHead(r, gz);
+  EXPECT_EQ(w.head,
+            "HTTP/1.1 200 OK\r\nServer: strix\r\nContent-Type: text/event-stream\r\n"
+            "Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_TRUE(w.body.empty());
+  EXPECT_TRUE(w.streamed);
+  EXPECT_TRUE(w.chunked);
+  EXPECT_TRUE(w.keep_alive);
+  EXPECT_EQ(w.status, 200);
+
+  RequestTraits close = Keep11();
+  close.keep_alive = false;
+  WireResponse c = SerializeStreamHead(r, close);
+  EXPECT_NE(c.head.find("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"),
+            std::string::npos)
+      << c.head;
+  EXPECT_FALSE(c.keep_alive);
+}
+
+TEST(SerializeStreamHead, Http10StreamEndsWithTheConnection) {
+  api::HttpResponse r;
+  r.content_type = "text/event-stream";
+  RequestTraits http10 = Keep11();
+  http10.http11 = false;  // asked for keep-alive, but the body can end only by closing
+  WireResponse w = SerializeStreamHead(r, http10);
+  EXPECT_TRUE(w.streamed);
+  EXPECT_FALSE(w.chunked);
+  EXPECT_FALSE(w.keep_alive);
+  EXPECT_EQ(w.head.find("Transfer-Encoding"), std::string::npos) << w.head;
+  EXPECT_NE(w.head.find("Connection: close\r\n"), std::string::npos) << w.head;
+}
+
+TEST(SerializeStreamHead, HeadNoContentAndUnsafeResponsesAreNotStreamed) {
+  api::HttpResponse r;
+  r.content_type = "text/event-stream";
+  RequestTraits head = Keep11();
+  head.head = true;
+  WireResponse h = SerializeStreamHead(r, head);
+  EXPECT_FALSE(h.streamed);
+  EXPECT_TRUE(h.keep_alive);
+  EXPECT_NE(h.head.find("Transfer-Encoding: chunked\r\n"), std::string::npos) << h.head;
+  EXPECT_TRUE(h.body.empty());
+
+  api::HttpResponse none = r;
+  none.status = 204;
+  WireResponse n = SerializeStreamHead(none, Keep11());
+  EXPECT_FALSE(n.streamed);
+  EXPECT_EQ(n.head.find("Transfer-Encoding"), std::string::npos) << n.head;
+  EXPECT_EQ(n.head.find("Content-Length"), std::string::npos) << n.head;
+
+  api::HttpResponse split = r;
+  split.Header("X-Evil", "a\r\nSet-Cookie: b");
+  WireResponse e = SerializeStreamHead(split, Keep11());
+  EXPECT_EQ(e.status, 500);
+  EXPECT_FALSE(e.streamed);
+  EXPECT_EQ(e.head.find("Set-Cookie"), std::string::npos);
+  EXPECT_NE(e.head.find("Content-Length: " + std::to_string(e.body.size())), std::string::npos);
+}
+
+TEST(AppendChunk, FramesWithAHexSizeAndSkipsEmptyData) {
+  std::string out;
+  AppendChunk(&out, "hello");
+  AppendChunk(&out, "");
+  AppendChunk(&out, std::string(26, 'z'));
+  EXPECT_EQ(out, "5\r\nhello\r\n1a\r\n" + std::string(26, 'z') + "\r\n");
+  std::string big;
+  AppendChunk(&big, std::string(0x10000, 'b'));
+  EXPECT_EQ(big.substr(0, 7), "10000\r\n");
+  EXPECT_EQ(big.size(), 7 + 0x10000 + 2u);
+  EXPECT_EQ(kLastChunk, "0\r\n\r\n");
 }
 
 TEST(SerializeRejection, IsTheApiErrorBodyAndCloses) {

@@ -12,10 +12,13 @@
 //    lower case; a rejection is one of 400, 408, 413, 415, 417, 431 with a message;
 //  * the response to each request (the request's header values reflected back as
 //    response headers) is well framed: it is a 500 if a value could split it, else every
-//    value appears on its own line.
+//    value appears on its own line. The same for the head of a streamed response, which
+//    never carries Content-Length or Content-Encoding unless it is the 500; and the
+//    body framed as one chunk (AppendChunk) reads back as the body.
 // Seeds: testdata/fuzz/http_request/ (each feature and each rejection, and garbage).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,12 +28,14 @@
 
 namespace {
 
+using strix::server::http::AppendChunk;
 using strix::server::http::DecoderLimits;
 using strix::server::http::RequestDecoder;
 using strix::server::http::RequestTraits;
 using strix::server::http::ResponseOptions;
 using strix::server::http::SerializeRejection;
 using strix::server::http::SerializeResponse;
+using strix::server::http::SerializeStreamHead;
 using strix::server::http::WireResponse;
 using Event = RequestDecoder::Event;
 
@@ -92,6 +97,34 @@ void CheckRequest(const strix::api::HttpRequest& req, const RequestTraits& trait
   }
   if (!traits.keep_alive) STRIX_CHECK(w.head.find("Connection: close\r\n") != std::string::npos);
   if (traits.head) STRIX_CHECK(w.body.empty());
+
+  // The same response, streamed.
+  resp.stream_open = [](std::shared_ptr<strix::api::StreamWriter>) {};
+  const WireResponse s = SerializeStreamHead(resp, traits);
+  STRIX_CHECK(s.status == w.status);
+  STRIX_CHECK(s.head.size() >= 4 && s.head.compare(s.head.size() - 4, 4, "\r\n\r\n") == 0);
+  if (s.status == 200) {
+    STRIX_CHECK(s.streamed == !traits.head && s.chunked == (s.streamed && traits.http11));
+    STRIX_CHECK(s.body.empty());
+    STRIX_CHECK(s.head.find("\r\nContent-Length:") == std::string::npos);
+    STRIX_CHECK(s.head.find("\r\nContent-Encoding: gzip") == std::string::npos);
+    STRIX_CHECK((s.head.find("\r\nTransfer-Encoding: chunked\r\n") != std::string::npos) ==
+                traits.http11);
+    if (s.streamed && !s.chunked) STRIX_CHECK(!s.keep_alive);
+  } else {
+    STRIX_CHECK(!s.streamed);
+  }
+  std::string chunk;
+  AppendChunk(&chunk, req.body);
+  if (req.body.empty()) {
+    STRIX_CHECK(chunk.empty());
+  } else {
+    const size_t eol = chunk.find("\r\n");
+    STRIX_CHECK(eol != std::string::npos && eol > 0);
+    STRIX_CHECK(std::stoul(chunk.substr(0, eol), nullptr, 16) == req.body.size());
+    STRIX_CHECK(chunk.compare(eol + 2, req.body.size(), req.body) == 0);
+    STRIX_CHECK(chunk.size() == eol + 2 + req.body.size() + 2);
+  }
 }
 
 Outcome Decode(std::string_view input, const DecoderLimits& limits, size_t step) {

@@ -14,12 +14,21 @@
 //                    +------------- keep-alive (or pipelined bytes: kReading) ----+
 //    kWriting (no keep-alive) -> kLinger (plain) | kTlsShutdown (TLS) -> kClosed
 //
+//    A streamed response (stream_open set) goes kHandling -> kStreaming -> kStreamEnd,
+//    then on as after kWriting. In kStreaming one read stays pending, so that the client
+//    going away is seen at once, and at most one write (the head, or the chunks queued
+//    so far) is in flight, under the write timeout; between writes there is no deadline.
+//    kStreamEnd cancels that read so that the connection can go on to its next request.
+//
 //    kLinger shuts the sending side and discards what the client still sends for a
 //    moment before closing, so that a client still sending a body it was refused (413)
 //    reads the answer instead of a reset.
 //  * The handler's `respond` captures the session's shared_ptr and posts the response to
 //    its strand through Core::PostToSession, which drops posts once Stop() has closed the
 //    gate (the io_context no longer runs).
+//  * StreamState: a streamed body's queue, shared by the producer's StreamWriter (any
+//    thread) and the session (its strand). It refers to the session weakly, so a writer
+//    kept after the connection, or the whole server, is gone only reports closed().
 #include "server/http/http_server.h"
 
 #include <openssl/ssl.h>
@@ -42,6 +51,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -88,6 +98,9 @@ struct Counters {
   std::atomic<uint64_t> idle_timeouts{0};
   std::atomic<uint64_t> tls_handshake_failures{0};
   std::atomic<uint64_t> accept_errors{0};
+  std::atomic<uint64_t> streams_opened{0};
+  std::atomic<uint64_t> streams_open{0};
+  std::atomic<uint64_t> stream_overflows{0};
   std::array<std::atomic<uint64_t>, kStatusSlots> responses{};
 
   static void Add(std::atomic<uint64_t>& c, uint64_t n = 1) {
@@ -113,6 +126,132 @@ class SessionBase {
   // From any thread: ends the session on its strand; at once if `force`, otherwise once
   // the request with the handler (if any) has been answered.
   virtual void PostShutdown(bool force) = 0;
+  // From any thread: makes the session write what its stream has queued.
+  virtual void PostStreamPump() = 0;
+};
+
+// The body of one streamed response, between its producer and its connection.
+//
+// Thread-safety: the producer's side (Write, Close, closed) from any thread, Stop()'s
+// Close too; the connection's side (Take, aborted, Written, Abort) from the session's
+// strand, or its destructor. No method is called with another lock held, and none calls out (posts
+// to the session) while holding mu_: a session released there may be destroyed, which aborts its
+// stream.
+class StreamState {
+ public:
+  // A stream with no connection: closed from the start (HEAD, 204, 304, a 500).
+  StreamState() : max_bytes_(0), closed_(true) {}
+  StreamState(size_t max_bytes, std::weak_ptr<SessionBase> session)
+      : max_bytes_(max_bytes), session_(std::move(session)) {}
+
+  // api::StreamWriter::Write. Queues `chunk` and wakes the session, or fails once closed;
+  // a chunk that would bring the queue past max_bytes_ closes the stream and has the
+  // session drop the connection.
+  bool Write(std::string chunk) STRIX_EXCLUDES(mu_) {
+    bool wake = false;
+    bool overflow = false;
+    {
+      MutexLock lock(&mu_);
+      if (closed_) return false;
+      if (chunk.empty()) return true;  // an empty chunk would end the body
+      if (chunk.size() > max_bytes_ - queued_bytes_) {
+        overflow = true;
+        closed_ = true;
+        abort_ = true;
+        queue_.clear();
+        wake = true;  // even while a pump is pending: the session must close at once
+      } else {
+        queued_bytes_ += chunk.size();
+        queue_.push_back(std::move(chunk));
+        wake = !pump_posted_;
+      }
+      pump_posted_ = true;
+    }
+    if (wake) Wake();
+    return !overflow;
+  }
+
+  // api::StreamWriter::Close, and Stop(): no more writes; what is queued is written,
+  // then the last chunk.
+  void Close() STRIX_EXCLUDES(mu_) {
+    bool wake = false;
+    {
+      MutexLock lock(&mu_);
+      if (closed_) return;
+      closed_ = true;
+      finish_ = true;
+      wake = !pump_posted_;
+      pump_posted_ = true;
+    }
+    if (wake) Wake();
+  }
+
+  bool closed() const STRIX_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return closed_;
+  }
+
+  // What the session is to write next: every queued chunk (swapped into `chunks`, which
+  // must be empty), whether the body ends after them, whether to drop the connection.
+  void Take(std::vector<std::string>* chunks, bool* finish, bool* abort) STRIX_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    chunks->swap(queue_);
+    *finish = finish_;
+    *abort = abort_;
+    pump_posted_ = false;
+  }
+  bool aborted() const STRIX_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    return abort_;
+  }
+  // `payload` bytes of taken chunks reached the socket.
+  void Written(size_t payload) STRIX_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    queued_bytes_ -= std::min(payload, queued_bytes_);
+  }
+  // The connection is gone (or the body is complete): nothing more will be written.
+  void Abort() STRIX_EXCLUDES(mu_) {
+    MutexLock lock(&mu_);
+    closed_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+
+ private:
+  void Wake() {
+    if (std::shared_ptr<SessionBase> s = session_.lock()) s->PostStreamPump();
+  }
+
+  const size_t max_bytes_;
+  const std::weak_ptr<SessionBase> session_;
+  mutable Mutex mu_;
+  std::vector<std::string> queue_ STRIX_GUARDED_BY(mu_);
+  // Bytes of chunks accepted and not yet written: queued, or taken and being written.
+  // Invariant: queued_bytes_ <= max_bytes_.
+  size_t queued_bytes_ STRIX_GUARDED_BY(mu_) = 0;
+  bool closed_ STRIX_GUARDED_BY(mu_) = false;  // Write() fails
+  bool finish_ STRIX_GUARDED_BY(mu_) = false;  // end the body after the queue
+  bool abort_ STRIX_GUARDED_BY(mu_) = false;   // overflow: drop the connection
+  // A PostStreamPump is on its way (or the session is writing and will Take afterwards);
+  // a later Write need not post another.
+  bool pump_posted_ STRIX_GUARDED_BY(mu_) = false;
+};
+
+// The producer's handle. Dropping the last reference closes the stream, as Close() does,
+// so a producer that forgets it cannot hold the connection forever.
+class StreamHandle final : public api::StreamWriter {
+ public:
+  explicit StreamHandle(std::shared_ptr<StreamState> state) : state_(std::move(state)) {}
+  ~StreamHandle() override { state_->Close(); }
+  StreamHandle(const StreamHandle&) = delete;
+  StreamHandle& operator=(const StreamHandle&) = delete;
+
+  bool Write(std::string chunk) override { return state_->Write(std::move(chunk)); }
+  void Close() override { state_->Close(); }
+  bool closed() const override { return state_->closed(); }
+
+ private:
+  const std::shared_ptr<StreamState> state_;
 };
 
 class Core : public std::enable_shared_from_this<Core> {
@@ -189,6 +328,37 @@ class Core : public std::enable_shared_from_this<Core> {
     posts_open = false;
   }
 
+  // Streams in progress, so that Stop() can close them to their producers at once.
+  // RegisterStream is false once CloseStreams() ran: the caller closes the stream itself.
+  bool RegisterStream(const std::shared_ptr<StreamState>& st) STRIX_EXCLUDES(mu) {
+    MutexLock lock(&mu);
+    if (streams_closed) return false;
+    streams.emplace(st.get(), st);
+    return true;
+  }
+  void UnregisterStream(StreamState* st) STRIX_EXCLUDES(mu) {
+    MutexLock lock(&mu);
+    streams.erase(st);
+  }
+  // Closes every registered stream (and any registered later); returns how many.
+  size_t CloseStreams() STRIX_EXCLUDES(mu) {
+    std::vector<std::weak_ptr<StreamState>> all;
+    {
+      MutexLock lock(&mu);
+      streams_closed = true;
+      all.reserve(streams.size());
+      for (const auto& [key, weak] : streams) all.push_back(weak);
+    }
+    size_t n = 0;
+    for (const auto& weak : all) {
+      if (std::shared_ptr<StreamState> st = weak.lock()) {
+        st->Close();
+        ++n;
+      }
+    }
+    return n;
+  }
+
   // First member: destroyed after every object below and every session's socket.
   net::io_context ioc;
   std::optional<ssl::context> tls;
@@ -210,6 +380,8 @@ class Core : public std::enable_shared_from_this<Core> {
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions STRIX_GUARDED_BY(mu);
   CondVar drained;  // signalled when `sessions` becomes empty
   bool posts_open STRIX_GUARDED_BY(mu) = true;
+  std::unordered_map<StreamState*, std::weak_ptr<StreamState>> streams STRIX_GUARDED_BY(mu);
+  bool streams_closed STRIX_GUARDED_BY(mu) = false;
 };
 
 // One connection. Every member is touched only on the session's strand (and by the
@@ -230,6 +402,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         buf_cap_(std::max(kBodyReadBuffer, core_->options.max_header_bytes + 1)) {}
 
   ~Session() override {
+    DetachStream();
     if (!closed_) core_->Unregister(this);
   }
 
@@ -242,6 +415,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     net::post(executor_, [self = this->shared_from_this(), force] { self->OnShutdown(force); });
   }
 
+  void PostStreamPump() override {
+    auto fn = [self = this->shared_from_this()] { self->PumpStream(); };
+    core_->PostToSession(executor_, fn);
+  }
+
  private:
   enum class Phase {
     kHandshake,    // TLS handshake (deadline: read_timeout)
@@ -250,6 +428,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     kContinue,     // writing 100 Continue (read_timeout)
     kHandling,     // the handler has the request (no deadline)
     kWriting,      // writing the response (write_timeout)
+    kStreaming,    // a streamed response: head, then chunks (write_timeout per write)
+    kStreamEnd,    // the stream is complete; cancelling its pending read
     kLinger,       // plain: sending side shut, discarding input (kLingerTime)
     kTlsShutdown,  // TLS: close_notify exchange (kTlsShutdownTime)
     kClosed,
@@ -333,6 +513,14 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         Counters::Add(c.write_timeouts);
         CloseNow();
         return;
+      case Phase::kStreaming:
+        if (stream_writing_) {
+          Counters::Add(c.write_timeouts);
+          CloseNow();
+        }
+        return;
+      case Phase::kStreamEnd:
+        return;
       case Phase::kLinger:
       case Phase::kTlsShutdown:
         CloseNow();
@@ -363,6 +551,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void DoRead() {
+    read_pending_ = true;
     const size_t space = buf_.size() - end_;
     stream_.async_read_some(net::buffer(buf_.data() + end_, space),
                             [self = this->shared_from_this(), space](
@@ -370,8 +559,26 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   }
 
   void OnRead(const ErrorCode& ec, size_t n, size_t space) {
+    read_pending_ = false;
     if (closed_) return;
     Counters::Add(core_->counters.bytes_read, n);
+    if (phase_ == Phase::kStreaming || phase_ == Phase::kStreamEnd) {
+      // Bytes that arrive meanwhile are a pipelined request: kept for later.
+      end_ += n;
+      grow_ = n == space;
+      if (phase_ == Phase::kStreamEnd) {
+        if (ec && ec != net::error::operation_aborted) {
+          CloseNow();
+        } else {
+          AfterResponse(stream_keep_alive_);
+        }
+      } else if (ec) {
+        CloseNow();  // the client went away (EOF, reset): the stream ends with it
+      } else {
+        StreamRead();
+      }
+      return;
+    }
     if (phase_ == Phase::kLinger) {
       lingered_ += n;
       begin_ = end_ = 0;
@@ -496,8 +703,148 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     // A second respond() for the same request, or one after a forced close, is ignored.
     if (closed_ || phase_ != Phase::kHandling || seq != seq_) return;
     traits_.keep_alive = traits_.keep_alive && !draining_ && !core_->stopping.load();
+    if (resp.stream_open) {
+      StartStream(std::move(resp));
+      return;
+    }
     out_ = SerializeResponse(std::move(resp), traits_, core_->response_options);
     StartWrite();
+  }
+
+  // ---- Streamed responses ----
+
+  // Writes the head and hands the producer its writer, on this strand. A response that
+  // can have no body (HEAD, 204, 304, or a 500 replacing an unusable response) is written
+  // as usual and its producer gets a writer that is closed already.
+  void StartStream(api::HttpResponse resp) {
+    std::function<void(std::shared_ptr<api::StreamWriter>)> open = std::move(resp.stream_open);
+    out_ = SerializeStreamHead(resp, traits_);
+    std::shared_ptr<StreamState> state;
+    if (!out_.streamed) {
+      state = std::make_shared<StreamState>();
+      StartWrite();
+    } else {
+      state = std::make_shared<StreamState>(core_->options.max_stream_buffer_bytes,
+                                            this->weak_from_this());
+      body_ = state;
+      stream_chunked_ = out_.chunked;
+      stream_keep_alive_ = out_.keep_alive;
+      stream_status_ = out_.status;
+      Counters::Add(core_->counters.streams_opened);
+      Counters::Add(core_->counters.streams_open);
+      if (!core_->RegisterStream(state)) state->Close();  // Stop() has begun
+      phase_ = Phase::kStreaming;
+      StreamWrite(std::move(out_.head), 0, false);
+      out_ = WireResponse();
+      StreamRead();
+    }
+    open(std::make_shared<StreamHandle>(std::move(state)));
+  }
+
+  // Keeps one read pending while streaming, into the free end of the buffer, so that the
+  // client's going away is seen without a write. Stops when the buffer is full.
+  void StreamRead() {
+    if (read_pending_ || closed_ || phase_ != Phase::kStreaming) return;
+    if (!MakeRoom()) return;
+    DoRead();
+  }
+
+  void StreamWrite(std::string bytes, size_t payload, bool last) {
+    stream_out_ = std::move(bytes);
+    stream_payload_ = payload;
+    stream_last_ = last;
+    stream_writing_ = true;
+    ArmTimer(Clock::now() + core_->options.write_timeout);
+    net::async_write(stream_, net::buffer(stream_out_),
+                     [self = this->shared_from_this()](const ErrorCode& ec, size_t n) {
+                       self->OnStreamWritten(ec, n);
+                     });
+  }
+
+  void OnStreamWritten(const ErrorCode& ec, size_t n) {
+    Counters::Add(core_->counters.bytes_written, n);
+    if (closed_) return;
+    stream_writing_ = false;
+    DisarmTimer();  // no deadline between writes: the producer sends its own heartbeats
+    if (ec) {
+      CloseNow();
+      return;
+    }
+    if (stream_status_ != 0) {  // the head went out
+      core_->counters.Response(stream_status_);
+      stream_status_ = 0;
+    }
+    if (stream_payload_ > 0) body_->Written(stream_payload_);
+    std::string().swap(stream_out_);
+    if (stream_last_) {
+      EndStream();
+      return;
+    }
+    PumpStream();
+  }
+
+  // Writes what the producer queued, as one write; ends the body after Close().
+  void PumpStream() {
+    if (closed_ || phase_ != Phase::kStreaming || !body_) return;
+    if (stream_writing_) {
+      if (body_->aborted()) Overflowed();  // do not wait for the stuck write
+      return;                              // OnStreamWritten pumps again
+    }
+    bool finish = false;
+    bool abort = false;
+    body_->Take(&taken_, &finish, &abort);
+    if (abort) {
+      taken_.clear();
+      Overflowed();
+      return;
+    }
+    std::string out;
+    size_t payload = 0;
+    for (std::string& chunk : taken_) {
+      payload += chunk.size();
+      if (stream_chunked_) {
+        AppendChunk(&out, chunk);
+      } else {
+        out.append(chunk);
+      }
+    }
+    taken_.clear();
+    if (finish && stream_chunked_) out.append(kLastChunk);
+    if (!out.empty()) {
+      StreamWrite(std::move(out), payload, finish);
+    } else if (finish) {
+      EndStream();  // HTTP/1.0: closing the connection ends the body
+    }
+  }
+
+  // The producer queued more than max_stream_buffer_bytes: the client reads too slowly.
+  void Overflowed() {
+    Counters::Add(core_->counters.stream_overflows);
+    CloseNow();
+  }
+
+  // The body is complete: on to the next request (or the close), once the pending read
+  // is back.
+  void EndStream() {
+    stream_keep_alive_ =
+        stream_keep_alive_ && stream_chunked_ && !draining_ && !core_->stopping.load();
+    DetachStream();
+    phase_ = Phase::kStreamEnd;
+    if (read_pending_) {
+      ErrorCode ignored;
+      Socket().cancel(ignored);  // OnRead goes on
+      return;
+    }
+    AfterResponse(stream_keep_alive_);
+  }
+
+  // Ends the session's part in its stream: the producer sees closed().
+  void DetachStream() {
+    if (!body_) return;
+    core_->counters.streams_open.fetch_sub(1, std::memory_order_relaxed);
+    core_->UnregisterStream(body_.get());
+    body_->Abort();
+    body_.reset();
   }
 
   void SendRejection(const Rejection& rejection) {
@@ -526,7 +873,12 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     core_->counters.Response(out_.status);
     const bool keep_alive = out_.keep_alive && !draining_;
     out_ = WireResponse();
-    if (!keep_alive) {
+    AfterResponse(keep_alive);
+  }
+
+  // A response is out: read the next request, or close.
+  void AfterResponse(bool keep_alive) {
+    if (!keep_alive || draining_) {
       GracefulClose();
       return;
     }
@@ -574,6 +926,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     closed_ = true;
     phase_ = Phase::kClosed;
     DisarmTimer();
+    DetachStream();
     ErrorCode ignored;
     Socket().close(ignored);
     core_->Unregister(this);
@@ -582,8 +935,18 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void OnShutdown(bool force) {
     if (closed_) return;
     draining_ = true;
+    if (!force && body_) {
+      // A stream is ended, not cut: what is queued, then the last chunk, then the close.
+      // (Stop() has closed it to its producer already.)
+      body_->Close();
+      PumpStream();
+      return;
+    }
     // A request with the handler, or its response on the way, finishes first.
-    if (!force && (phase_ == Phase::kHandling || phase_ == Phase::kWriting)) return;
+    if (!force &&
+        (phase_ == Phase::kHandling || phase_ == Phase::kWriting || phase_ == Phase::kStreamEnd)) {
+      return;
+    }
     CloseNow();
   }
 
@@ -610,8 +973,20 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   bool timed_out_ = false;     // read_timeout passed: answer 408
   bool first_request_ = true;  // no request completed on this connection yet
   size_t lingered_ = 0;
+  bool read_pending_ = false;  // a read into buf_ is in flight: do not move buf_
   RequestTraits traits_;
   WireResponse out_;
+
+  // The streamed response in progress (kStreaming), or null.
+  std::shared_ptr<StreamState> body_;
+  std::vector<std::string> taken_;  // chunks being framed (kept for its capacity)
+  std::string stream_out_;          // the write in flight: head or framed chunks
+  size_t stream_payload_ = 0;       // chunk bytes in stream_out_
+  int stream_status_ = 0;           // the head's status until the head is written
+  bool stream_writing_ = false;
+  bool stream_last_ = false;  // stream_out_ ends the body
+  bool stream_chunked_ = false;
+  bool stream_keep_alive_ = false;
 };
 
 void Core::DoAccept() {
@@ -680,6 +1055,9 @@ Status ValidateOptions(const HttpServerOptions& o) {
   if (o.max_connections == 0) return Status::InvalidArgument("max_connections must be > 0");
   if (o.read_timeout.count() <= 0 || o.idle_timeout.count() <= 0 || o.write_timeout.count() <= 0) {
     return Status::InvalidArgument("read_timeout, idle_timeout and write_timeout must be > 0");
+  }
+  if (o.max_stream_buffer_bytes == 0) {
+    return Status::InvalidArgument("max_stream_buffer_bytes must be > 0");
   }
   if (o.response_gzip_level < 0 || o.response_gzip_level > 9) {
     return Status::InvalidArgument("response_gzip_level must be within 0 .. 9",
@@ -752,6 +1130,11 @@ std::vector<HttpServerStats::Metric> HttpServerStats::Metrics() const {
       {"tls_handshake_failures_total", "TLS handshakes that failed.", false,
        tls_handshake_failures},
       {"accept_errors_total", "accept() failures.", false, accept_errors},
+      {"streams_opened_total", "Streamed responses begun.", false, streams_opened},
+      {"streams_open", "Streamed responses in progress now.", true, streams_open},
+      {"stream_overflows_total",
+       "Streams cut because the client read too slowly (max_stream_buffer_bytes).", false,
+       stream_overflows},
   };
 }
 
@@ -833,6 +1216,8 @@ void HttpServer::Stop(std::chrono::milliseconds drain) {
   const auto deadline = Clock::now() + drain;
   core.stopping.store(true);
   net::post(core.accept_strand, [c = impl_->core] { c->CloseAcceptor(); });
+  // Producers see closed() before anything else happens; their queues are still written.
+  const size_t streams = core.CloseStreams();
   const size_t open = core.ShutdownSessions(/*force=*/false);
   size_t forced = 0;
   if (!core.WaitDrained(deadline)) forced = core.ShutdownSessions(/*force=*/true);
@@ -848,7 +1233,8 @@ void HttpServer::Stop(std::chrono::milliseconds drain) {
   }
   const HttpServerStats s = stats();
   STRIX_LOG(kInfo, "http: stopped", "server", core.options.name, "address", impl_->endpoint,
-            "connections_open_at_stop", open, "connections_cut", forced, "requests", s.requests);
+            "connections_open_at_stop", open, "streams_open_at_stop", streams, "connections_cut",
+            forced, "requests", s.requests);
 }
 
 HttpServerStats HttpServer::stats() const {
@@ -866,6 +1252,9 @@ HttpServerStats HttpServer::stats() const {
   s.idle_timeouts = get(c.idle_timeouts);
   s.tls_handshake_failures = get(c.tls_handshake_failures);
   s.accept_errors = get(c.accept_errors);
+  s.streams_opened = get(c.streams_opened);
+  s.streams_open = get(c.streams_open);
+  s.stream_overflows = get(c.stream_overflows);
   for (int code = 0; code < kStatusSlots; ++code) {
     const uint64_t n = get(c.responses[static_cast<size_t>(code)]);
     if (n > 0) s.responses.emplace_back(code, n);

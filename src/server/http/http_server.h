@@ -9,6 +9,11 @@
 // A handler may call `respond` later, from any thread: the response is posted back to
 // the connection, which stays open (and reads nothing more) until it is written.
 //
+// A response with stream_open set is streamed (server-sent events): the server writes
+// the head with Transfer-Encoding: chunked and hands the handler an api::StreamWriter
+// whose chunks it writes in order until Close(); then the connection serves its next
+// request. docs/wire/http.md "Streamed responses" has the rules.
+//
 // Threads: `threads` workers run one Boost.Asio io_context; each connection is a strand,
 // and handlers are invoked on the workers. Boost stays out of this header.
 //
@@ -72,6 +77,10 @@ struct HttpServerOptions {
   int response_gzip_level = 6;
   // Responses smaller than this are never compressed.
   size_t response_gzip_min_bytes = 1024;
+  // Streamed responses: bytes a StreamWriter may have queued and not yet written to the
+  // socket. A Write() beyond it fails and the connection is closed (a client that reads
+  // too slowly for its stream).
+  size_t max_stream_buffer_bytes = 1 << 20;
 };
 
 // A snapshot of the server's counters (monotonic unless said otherwise).
@@ -86,7 +95,10 @@ struct HttpServerStats {
   uint64_t write_timeouts = 0;        // client did not take its response in time
   uint64_t idle_timeouts = 0;         // keep-alive connections closed for idleness
   uint64_t tls_handshake_failures = 0;
-  uint64_t accept_errors = 0;  // accept() failures (e.g. out of file descriptors)
+  uint64_t accept_errors = 0;     // accept() failures (e.g. out of file descriptors)
+  uint64_t streams_opened = 0;    // streamed responses begun
+  uint64_t streams_open = 0;      // gauge: streamed responses in progress now
+  uint64_t stream_overflows = 0;  // streams cut for exceeding max_stream_buffer_bytes
   // Responses written, by status code, ascending; codes never sent are absent.
   std::vector<std::pair<int, uint64_t>> responses;
 
@@ -122,10 +134,12 @@ class HttpServer {
   // The bound port (the ephemeral one if options.port was 0).
   uint16_t port() const;
 
-  // Stops accepting, closes idle and half-received connections, lets requests already
-  // with the handler finish and their responses be written (then closes) until `drain`
-  // has passed, closes whatever remains and joins the workers. A `respond` called after
-  // that is ignored. Idempotent.
+  // Stops accepting, closes every open stream to its producer (StreamWriter::closed()
+  // turns true at once; what was queued is still written, then the last chunk), closes
+  // idle and half-received connections, lets requests already with the handler finish
+  // and their responses be written (then closes) until `drain` has passed, closes
+  // whatever remains and joins the workers. A `respond` called after that is ignored.
+  // Idempotent.
   void Stop(std::chrono::milliseconds drain);
 
   HttpServerStats stats() const;

@@ -5,7 +5,10 @@
 // bodies, a gzip bomb, a slow client, malformed requests, pipelining, Connection: close,
 // HTTP/1.0. Also: a handler answering later from another thread, Stop() draining or
 // cutting an in-flight handler, the connection limit, idle timeouts, Start() errors, and
-// that no rejected request ever reaches the handler.
+// that no rejected request ever reaches the handler. Streamed responses: chunk order and
+// framing (raw sockets and curl, plain and TLS), keep-alive after the stream, a client
+// going away, a client that does not read (buffer limit, write timeout), Stop(), idle
+// streams, HEAD and HTTP/1.0, and writers that outlive the server.
 #include "server/http/http_server.h"
 
 #include <arpa/inet.h>
@@ -85,8 +88,13 @@ std::string Text(size_t n) {
   return s;
 }
 
+// The chunks /stream?n=N writes.
+std::string Event(int i) { return "data: event " + std::to_string(i) + "\n\n"; }
+
 // Routes: /hello, /echo (the body back, octet-stream), /json?n=N (N bytes of JSON),
-// /slow?ms=N (answers from another thread after N ms), /twice (responds twice).
+// /slow?ms=N (answers from another thread after N ms), /twice (responds twice),
+// /stream (a streamed text/event-stream: the writer is kept for the test, see writer()),
+// /stream?n=N (likewise, and a thread writes Event(0..N-1), then closes).
 class TestHandler : public api::HttpHandler {
  public:
   ~TestHandler() override {
@@ -140,6 +148,24 @@ class TestHandler : public api::HttpHandler {
         r.body = "slow\n";
         respond(std::move(r));
       });
+    } else if (path == "/stream") {
+      const int n = query.empty() ? -1 : std::stoi(query.substr(2));
+      api::HttpResponse r;
+      r.content_type = "text/event-stream";
+      r.Header("Cache-Control", "no-cache");
+      r.stream_open = [this, n](std::shared_ptr<api::StreamWriter> w) {
+        MutexLock lock(&mu_);
+        writers_.push_back(w);
+        if (n < 0) return;
+        threads_.emplace_back([this, n, w] {
+          int ok = 0;
+          for (int i = 0; i < n; ++i) ok += w->Write(Event(i)) ? 1 : 0;
+          w->Close();
+          MutexLock lock(&mu_);
+          producer_writes_ok_ = ok;
+        });
+      };
+      respond(std::move(r));
     } else if (path == "/twice") {
       api::HttpResponse a;
       a.body = "\"first\"";
@@ -169,6 +195,20 @@ class TestHandler : public api::HttpHandler {
     MutexLock lock(&mu_);
     return slow_responded_at_;
   }
+  // How many streams were opened (stream_open calls), and the i-th writer.
+  size_t streams() {
+    MutexLock lock(&mu_);
+    return writers_.size();
+  }
+  std::shared_ptr<api::StreamWriter> writer(size_t i = 0) {
+    MutexLock lock(&mu_);
+    return i < writers_.size() ? writers_[i] : nullptr;
+  }
+  // The successful writes of the last /stream?n=N producer to finish, or -1.
+  int producer_writes_ok() {
+    MutexLock lock(&mu_);
+    return producer_writes_ok_;
+  }
 
  private:
   std::atomic<int> calls_{0};
@@ -177,12 +217,15 @@ class TestHandler : public api::HttpHandler {
   std::vector<std::pair<std::string, Clock::time_point>> calls_at_ STRIX_GUARDED_BY(mu_);
   api::HttpRequest last_ STRIX_GUARDED_BY(mu_);
   std::optional<Clock::time_point> slow_responded_at_ STRIX_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<api::StreamWriter>> writers_ STRIX_GUARDED_BY(mu_);
+  int producer_writes_ok_ STRIX_GUARDED_BY(mu_) = -1;
 };
 
 struct RawResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  std::vector<std::string> chunks;  // a chunked body, chunk by chunk (body: them joined)
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? "" : it->second;
@@ -192,8 +235,11 @@ struct RawResponse {
 // A plain TCP client for requests curl will not send.
 class RawClient {
  public:
-  explicit RawClient(uint16_t port, std::chrono::milliseconds timeout = 5000ms) {
+  // `rcvbuf` > 0: a small receive buffer, set before connecting (a client that reads slowly
+  // then holds up the server's writes early).
+  explicit RawClient(uint16_t port, std::chrono::milliseconds timeout = 5000ms, int rcvbuf = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -206,7 +252,11 @@ class RawClient {
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   }
-  ~RawClient() { ::close(fd_); }
+  ~RawClient() { Close(); }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
   RawClient(const RawClient&) = delete;
   RawClient& operator=(const RawClient&) = delete;
 
@@ -221,8 +271,68 @@ class RawClient {
     return true;
   }
 
-  // One response (a HEAD response has no body); nullopt on EOF, error or timeout.
+  // One response (a HEAD response has no body); nullopt on EOF, error or timeout. A
+  // chunked body is decoded.
   std::optional<RawResponse> Read(bool head = false) {
+    std::optional<RawResponse> r = ReadHead();
+    if (!r || head) return r;
+    if (r->header("transfer-encoding") == "chunked") {
+      for (;;) {
+        std::optional<std::string> chunk = ReadChunk();
+        if (!chunk) return std::nullopt;
+        if (chunk->empty()) return r;
+        r->body += *chunk;
+        r->chunks.push_back(std::move(*chunk));
+      }
+    }
+    const size_t length =
+        r->headers.count("content-length") == 0 ? 0 : std::stoul(r->headers["content-length"]);
+    while (buf_.size() < length) {
+      if (!Fill()) return std::nullopt;
+    }
+    r->body = buf_.substr(0, length);
+    buf_.erase(0, length);
+    return r;
+  }
+
+  // The next chunk of a chunked body: its data, or "" for the last chunk (its empty
+  // trailer consumed too); nullopt on EOF, error, timeout or bad framing.
+  std::optional<std::string> ReadChunk() {
+    size_t eol;
+    while ((eol = buf_.find("\r\n")) == std::string::npos) {
+      if (!Fill()) return std::nullopt;
+    }
+    size_t size = 0;
+    for (size_t i = 0; i < eol; ++i) {
+      const char c = buf_[i];
+      const int digit = c >= '0' && c <= '9'   ? c - '0'
+                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                               : -1;
+      if (digit < 0 || i >= 15) return std::nullopt;  // no extensions are sent
+      size = size * 16 + static_cast<size_t>(digit);
+    }
+    if (eol == 0) return std::nullopt;
+    while (buf_.size() < eol + 2 + size + 2) {
+      if (!Fill()) return std::nullopt;
+    }
+    if (buf_.compare(eol + 2 + size, 2, "\r\n") != 0) return std::nullopt;
+    std::string data = buf_.substr(eol + 2, size);
+    buf_.erase(0, eol + 2 + size + 2);
+    return data;
+  }
+
+  // Everything until the server closes the connection (a body delimited by the close).
+  std::string ReadToClose() {
+    while (Fill()) {
+    }
+    std::string all = std::move(buf_);
+    buf_.clear();
+    return all;
+  }
+
+  // The status line and header fields of a response.
+  std::optional<RawResponse> ReadHead() {
     size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
       if (!Fill()) return std::nullopt;
@@ -244,14 +354,6 @@ class RawClient {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       r.headers[name] = line.substr(colon + 2);
     }
-    const size_t length = head || r.headers.count("content-length") == 0
-                              ? 0
-                              : std::stoul(r.headers["content-length"]);
-    while (buf_.size() < length) {
-      if (!Fill()) return std::nullopt;
-    }
-    r.body = buf_.substr(0, length);
-    buf_.erase(0, length);
     return r;
   }
 
@@ -803,6 +905,309 @@ TEST_F(HttpServerTest, StopCutsAHandlerThatOutlivesTheDrain) {
   // connection it holds keeps what it needs alive).
   server_.reset();
   ASSERT_TRUE(WaitFor([&] { return handler_.SlowRespondedAt().has_value(); }));
+}
+
+// ---- Streamed responses ----
+
+// Waits until the handler has opened `n` streams and returns the last writer.
+std::shared_ptr<api::StreamWriter> AwaitWriter(TestHandler& handler, size_t n = 1,
+                                               std::chrono::milliseconds timeout = 3000ms) {
+  if (!WaitFor([&] { return handler.streams() >= n; }, timeout)) return nullptr;
+  return handler.writer(n - 1);
+}
+
+TEST_F(HttpServerTest, StreamChunksFromAnotherThreadArriveInOrderThenKeepAliveGoesOn) {
+  StartServer();
+  RawClient c(port());
+  // Accepting gzip changes nothing: a stream is never compressed.
+  ASSERT_TRUE(c.Send(Get("/stream?n=1000", "Accept-Encoding: gzip\r\n")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("transfer-encoding"), "chunked");
+  EXPECT_EQ(r->header("content-type"), "text/event-stream");
+  EXPECT_EQ(r->header("cache-control"), "no-cache");
+  EXPECT_EQ(r->header("content-length"), "");
+  EXPECT_EQ(r->header("content-encoding"), "");
+  EXPECT_EQ(r->header("connection"), "");
+  ASSERT_EQ(r->chunks.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) ASSERT_EQ(r->chunks[static_cast<size_t>(i)], Event(i)) << i;
+  EXPECT_TRUE(WaitFor([&] { return handler_.producer_writes_ok() == 1000; }));
+
+  // Close() ended the body; the same connection serves the next request.
+  ASSERT_TRUE(c.Send(Get("/hello")));
+  auto next = c.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->body, "hello\n");
+  ASSERT_TRUE(WaitFor([&] { return server_->stats().ResponsesWith(200) == 2; }));
+  const HttpServerStats s = server_->stats();
+  EXPECT_EQ(s.connections_accepted, 1u);
+  EXPECT_EQ(s.streams_opened, 1u);
+  EXPECT_EQ(s.streams_open, 0u);
+  bool opened = false;
+  bool open_gauge = false;
+  for (const HttpServerStats::Metric& m : s.Metrics()) {
+    if (m.name == "streams_opened_total") opened = m.value == 1 && !m.gauge;
+    if (m.name == "streams_open") open_gauge = m.value == 0 && m.gauge;
+  }
+  EXPECT_TRUE(opened);
+  EXPECT_TRUE(open_gauge);
+}
+
+TEST_F(HttpServerTest, CurlDecodesTheStreamAndSeesEachChunkOnTheWire) {
+  StartServer();
+  std::string want;
+  for (int i = 0; i < 50; ++i) want += Event(i);
+  CommandResult r = RunShell(Curl() + "-N --compressed " + Url("/stream?n=50"));
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, want);
+  // --raw: the chunk framing as sent, one chunk per Write().
+  CommandResult raw = RunShell(Curl() + "-N --raw " + Url("/stream?n=2"));
+  ASSERT_EQ(raw.exit_code, 0) << raw.out;
+  EXPECT_EQ(raw.out, "f\r\n" + Event(0) + "\r\nf\r\n" + Event(1) + "\r\n0\r\n\r\n");
+}
+
+TEST_F(HttpServerTest, ChunksWrittenAtAnyTimeAreSentAtOnce) {
+  StartServer();
+  RawClient c(port());
+  ASSERT_TRUE(c.Send(Get("/stream")));
+  auto head = c.ReadHead();
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 200);
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(server_->stats().streams_open, 1u);
+  EXPECT_TRUE(w->Write("one"));
+  EXPECT_EQ(c.ReadChunk(), "one");
+  EXPECT_TRUE(w->Write(""));  // ignored: it would end the body
+  EXPECT_TRUE(w->Write("two"));
+  EXPECT_EQ(c.ReadChunk(), "two");
+  w->Close();
+  w->Close();  // idempotent
+  EXPECT_TRUE(w->closed());
+  EXPECT_FALSE(w->Write("late"));
+  EXPECT_EQ(c.ReadChunk(), "");
+  EXPECT_TRUE(WaitFor([&] { return server_->stats().streams_open == 0; }));
+}
+
+TEST_F(HttpServerTest, ClientGoingAwayClosesTheWriterWithoutAWrite) {
+  StartServer();
+  RawClient c(port());
+  ASSERT_TRUE(c.Send(Get("/stream")));
+  ASSERT_TRUE(c.ReadHead().has_value());
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  EXPECT_FALSE(w->closed());
+  const auto t0 = Clock::now();
+  c.Close();
+  EXPECT_TRUE(WaitFor([&] { return w->closed(); }, 2000ms));
+  EXPECT_LT(MillisSince(t0), 1000);
+  EXPECT_FALSE(w->Write("nobody listens"));
+  EXPECT_TRUE(WaitFor([&] { return server_->stats().connections_open == 0; }));
+  EXPECT_EQ(server_->stats().streams_open, 0u);
+}
+
+TEST_F(HttpServerTest, ClientThatNeverReadsIsCutAtTheStreamBufferLimit) {
+  HttpServerOptions o;
+  o.max_stream_buffer_bytes = 64 << 10;
+  StartServer(o);
+  RawClient c(port(), 5000ms, /*rcvbuf=*/4096);
+  ASSERT_TRUE(c.Send(Get("/stream")));
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  // The socket buffers take a few MiB at most; then the queue fills to the limit.
+  const std::string chunk(4096, 'x');
+  size_t accepted = 0;
+  while (accepted < 4096 && w->Write(chunk)) ++accepted;
+  EXPECT_LT(accepted, 4096u) << "Write() never failed";
+  EXPECT_TRUE(w->closed());
+  EXPECT_TRUE(WaitFor([&] { return server_->stats().connections_open == 0; }));
+  const HttpServerStats s = server_->stats();
+  EXPECT_EQ(s.stream_overflows, 1u);
+  EXPECT_EQ(s.streams_open, 0u);
+  EXPECT_EQ(s.write_timeouts, 0u);
+}
+
+TEST_F(HttpServerTest, ClientThatNeverReadsIsCutAfterTheWriteTimeout) {
+  HttpServerOptions o;
+  o.write_timeout = 300ms;
+  o.max_stream_buffer_bytes = 64 << 20;  // not the limit that acts here
+  StartServer(o);
+  RawClient c(port(), 5000ms, /*rcvbuf=*/4096);
+  ASSERT_TRUE(c.Send(Get("/stream")));
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  // More than the socket buffers hold, less than the stream buffer limit.
+  const std::string chunk(16 << 10, 'y');
+  for (int i = 0; i < 1024 && w->Write(chunk); ++i) {
+  }
+  const auto t0 = Clock::now();
+  EXPECT_TRUE(WaitFor([&] { return w->closed(); }, 3000ms));
+  EXPECT_LT(MillisSince(t0), 2000);
+  EXPECT_TRUE(WaitFor([&] { return server_->stats().write_timeouts == 1; }));
+  EXPECT_EQ(server_->stats().stream_overflows, 0u);
+  EXPECT_EQ(server_->stats().streams_open, 0u);
+}
+
+TEST_F(HttpServerTest, IdleStreamOutlivesTheIdleAndReadTimeouts) {
+  HttpServerOptions o;
+  o.idle_timeout = 100ms;
+  o.read_timeout = 100ms;
+  StartServer(o);
+  RawClient c(port());
+  ASSERT_TRUE(c.Send(Get("/stream")));
+  ASSERT_TRUE(c.ReadHead().has_value());
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  // Nothing to wait for but time itself: four idle timeouts pass with the stream silent.
+  std::this_thread::sleep_for(400ms);
+  EXPECT_FALSE(w->closed());
+  EXPECT_TRUE(w->Write("still here"));
+  EXPECT_EQ(c.ReadChunk(), "still here");
+  const HttpServerStats s = server_->stats();
+  EXPECT_EQ(s.idle_timeouts, 0u);
+  EXPECT_EQ(s.read_timeouts, 0u);
+  // After the stream the idle timeout applies again.
+  w->Close();
+  EXPECT_EQ(c.ReadChunk(), "");
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_TRUE(WaitFor([&] { return server_->stats().idle_timeouts == 1; }));
+}
+
+TEST_F(HttpServerTest, StopClosesOpenStreamsAndReturnsPromptly) {
+  StartServer();
+  RawClient c(port());
+  ASSERT_TRUE(c.Send(Get("/stream")));
+  ASSERT_TRUE(c.ReadHead().has_value());
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->Write("before stop"));
+  EXPECT_EQ(c.ReadChunk(), "before stop");
+  const auto t0 = Clock::now();
+  server_->Stop(5000ms);
+  EXPECT_LT(MillisSince(t0), 1000);
+  EXPECT_TRUE(w->closed());
+  EXPECT_FALSE(w->Write("after stop"));
+  // The body was ended properly, then the connection closed.
+  EXPECT_EQ(c.ReadChunk(), "");
+  EXPECT_TRUE(c.WaitClosed());
+  EXPECT_EQ(server_->stats().streams_open, 0u);
+}
+
+TEST_F(HttpServerTest, WritersOutliveTheServerSafely) {
+  StartServer();
+  RawClient idle(port());
+  ASSERT_TRUE(idle.Send(Get("/stream")));
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  // A producer writing flat out while the server is cut down and destroyed.
+  std::atomic<bool> stopped{false};
+  std::thread producer([&] {
+    while (w->Write("tick")) {
+    }
+    stopped.store(true);
+  });
+  RawClient busy(port());
+  ASSERT_TRUE(busy.Send(Get("/stream")));
+  auto w2 = AwaitWriter(handler_, 2);
+  ASSERT_NE(w2, nullptr);
+  server_->Stop(0ms);
+  server_.reset();
+  producer.join();
+  EXPECT_TRUE(stopped.load());
+  EXPECT_TRUE(w->closed());
+  EXPECT_TRUE(w2->closed());
+  EXPECT_FALSE(w2->Write("server gone"));
+  w2->Close();
+}
+
+TEST_F(HttpServerTest, HeadOfAStreamIsHeadersOnlyWithAClosedWriter) {
+  StartServer();
+  RawClient c(port());
+  ASSERT_TRUE(c.Send("HEAD /stream HTTP/1.1\r\nHost: t\r\n\r\n"));
+  auto r = c.Read(/*head=*/true);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->header("transfer-encoding"), "chunked");
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  EXPECT_TRUE(w->closed());
+  EXPECT_FALSE(w->Write("x"));
+  ASSERT_TRUE(c.Send(Get("/hello")));  // no body was sent: the framing is intact
+  auto next = c.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->body, "hello\n");
+  EXPECT_EQ(server_->stats().streams_opened, 0u);
+}
+
+TEST_F(HttpServerTest, Http10StreamIsRawAndEndsWithTheConnection) {
+  StartServer();
+  RawClient c(port());
+  ASSERT_TRUE(c.Send("GET /stream?n=3 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  auto r = c.ReadHead();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->header("transfer-encoding"), "");
+  EXPECT_EQ(r->header("connection"), "close");
+  EXPECT_EQ(c.ReadToClose(), Event(0) + Event(1) + Event(2));
+}
+
+TEST_F(HttpServerTest, PipelinedRequestWaitsForTheStreamToEnd) {
+  StartServer();
+  RawClient c(port());
+  ASSERT_TRUE(c.Send(Get("/stream") + Get("/hello")));
+  ASSERT_TRUE(c.ReadHead().has_value());
+  auto w = AwaitWriter(handler_);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->Write("first"));
+  EXPECT_EQ(c.ReadChunk(), "first");
+  EXPECT_EQ(handler_.calls(), 1);  // /hello is held back while the stream is open
+  w->Close();
+  EXPECT_EQ(c.ReadChunk(), "");
+  auto next = c.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->body, "hello\n");
+}
+
+TEST_F(HttpServerTest, CurlStreamOverTls) {
+  TempDir dir;
+  HttpServerOptions o;
+  ASSERT_NO_FATAL_FAILURE(MakeCertificate(dir, &o.tls_cert_file, &o.tls_key_file));
+  StartServer(o);
+  const std::string p = std::to_string(port());
+  std::string want;
+  for (int i = 0; i < 200; ++i) want += Event(i);
+  // Two streams on one connection: the TLS session goes on after the first.
+  CommandResult r = RunShell(Curl() + "-N --cacert " + o.tls_cert_file +
+                             " --resolve localhost:" + p + ":127.0.0.1 https://localhost:" + p +
+                             "/stream?n=200 https://localhost:" + p + "/stream?n=200");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_EQ(r.out, want + want);
+  EXPECT_EQ(server_->stats().connections_accepted, 1u);
+  EXPECT_EQ(server_->stats().streams_opened, 2u);
+}
+
+TEST_F(HttpServerTest, TlsClientGoingAwayClosesTheWriter) {
+  TempDir dir;
+  HttpServerOptions o;
+  ASSERT_NO_FATAL_FAILURE(MakeCertificate(dir, &o.tls_cert_file, &o.tls_key_file));
+  StartServer(o);
+  // openssl s_client sends the request from its stdin, and ends (closing the connection)
+  // when the test closes that stdin.
+  FILE* client = ::popen(("timeout 20 openssl s_client -quiet -no_ign_eof -connect 127.0.0.1:" +
+                          std::to_string(port()) + " >/dev/null 2>&1")
+                             .c_str(),
+                         "w");
+  ASSERT_NE(client, nullptr);
+  const std::string req = Get("/stream");
+  ASSERT_EQ(std::fwrite(req.data(), 1, req.size(), client), req.size());
+  std::fflush(client);
+  auto w = AwaitWriter(handler_, 1, 10000ms);  // the handshake comes first
+  const bool wrote = w != nullptr && w->Write("hello over tls");
+  ::pclose(client);  // s_client exits
+  ASSERT_NE(w, nullptr);
+  EXPECT_TRUE(wrote);
+  EXPECT_TRUE(WaitFor([&] { return w->closed(); }, 2000ms));
+  EXPECT_EQ(server_->stats().streams_open, 0u);
 }
 
 // ---- Start errors ----
