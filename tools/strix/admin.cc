@@ -190,4 +190,34 @@ int UserList(const MetaLocation& loc) {
   return (*m)->Close().ok() ? 0 : 1;
 }
 
+int UserRole(const MetaLocation& loc, const std::string& name, const std::string& role) {
+  Result<meta::Role> r = meta::ParseRole(role);
+  if (!r.ok()) return Fail(r.status());
+  auto m = OpenMeta(loc);
+  if (!m.ok()) return Fail(m.status());
+  Status st = (*m)->SetUserRole(name, *r);
+  if (!st.ok()) return Fail(st);
+  std::printf("user %s is now %s\n", name.c_str(), std::string(meta::RoleName(*r)).c_str());
+  return (*m)->Close().ok() ? 0 : 1;
+}
+
+int UserDisable(const MetaLocation& loc, const std::string& name, bool disabled) {
+  auto m = OpenMeta(loc);
+  if (!m.ok()) return Fail(m.status());
+  Status st = (*m)->SetUserDisabled(name, disabled);
+  if (!st.ok()) return Fail(st);
+  std::printf(disabled ? "user %s disabled; its sessions ended\n" : "user %s enabled\n",
+              name.c_str());
+  return (*m)->Close().ok() ? 0 : 1;
+}
+
+int UserDelete(const MetaLocation& loc, const std::string& name) {
+  auto m = OpenMeta(loc);
+  if (!m.ok()) return Fail(m.status());
+  Status st = (*m)->DeleteUser(name);
+  if (!st.ok()) return Fail(st);
+  std::printf("user %s deleted\n", name.c_str());
+  return (*m)->Close().ok() ? 0 : 1;
+}
+
 }  // namespace strix::tools

@@ -3,13 +3,16 @@
 //   strix token create --name N --scope S     a new API token, printed once
 //   strix token list | revoke <id>
 //   strix user add <name> [--role viewer|editor|admin | --admin]   password from stdin
-//   strix user passwd <name> | list
+//   strix user passwd <name> | list | role <name> <role> | disable | enable | delete <name>
 //   strix dump-wal <data-dir>                 every WAL record, and where a torn tail starts
 //   strix dump-block <data-dir> <seq|file>    a block's meta, series and chunk references
 //   strix verify <data-dir>                   checks every block (CRCs, chunks, index) and the WAL
+//   strix simulate [--hosts N --days D ...]   deterministic test data into a running strixd
+//   strix wipe --data-dir D [--yes]           erases a data directory, after confirmation
 // A data-dir is strixd's (holding storage/) or the storage directory itself.
 // Exit status: 0 when fine, 1 when a check found damage or a command failed, 2 on usage
-// errors. Only the token commands write (to the metadata database).
+// errors. Only the token and user commands write (to the metadata database), simulate
+// writes through strixd's HTTP API, and wipe deletes.
 #include <CLI/CLI.hpp>
 #include <cinttypes>
 #include <cstdio>
@@ -17,11 +20,13 @@
 
 #include "admin.h"
 #include "core/env.h"
+#include "simulate.h"
 #include "storage/block/block.h"
 #include "storage/chunk/decoder.h"
 #include "storage/tier/tier_chunk.h"
 #include "storage/wal/dump.h"
 #include "storage/wal/reader.h"
+#include "wipe.h"
 
 namespace strix {
 namespace {
@@ -257,10 +262,53 @@ int main(int argc, char** argv) {
   auto* up = usr->add_subcommand("passwd", "Set a user's password (read from standard input)");
   up->add_option("name", user_name, "user name")->required();
   auto* ul = usr->add_subcommand("list", "List users (never their password hashes)");
+  std::string new_role;
+  auto* ur = usr->add_subcommand("role", "Change a user's role (holds from its next request)");
+  ur->add_option("name", user_name, "user name")->required();
+  ur->add_option("role", new_role, "viewer, editor or admin")->required();
+  auto* ud = usr->add_subcommand("disable", "Disable a user and end its sessions");
+  ud->add_option("name", user_name, "user name")->required();
+  auto* ue = usr->add_subcommand("enable", "Enable a disabled user again");
+  ue->add_option("name", user_name, "user name")->required();
+  auto* ux = usr->add_subcommand("delete", "Delete a user and its sessions");
+  ux->add_option("name", user_name, "user name")->required();
+
+  strix::tools::SimulateOptions so;
+  auto* sim = app.add_subcommand(
+      "simulate", "Fill a running strixd with deterministic test data (docs/simulate.md)");
+  sim->add_option("--url", so.url, "strixd's base URL")->capture_default_str();
+  sim->add_option("--token", so.token, "API token with scopes ingest and admin");
+  sim->add_option("--token-file", so.token_file, "file whose first line is the token");
+  sim->add_option("--hosts", so.hosts, "hosts <prefix>0 .. <prefix>N-1")->capture_default_str();
+  sim->add_option("--days", so.days, "days of data before --end (fractions allowed)")
+      ->capture_default_str();
+  sim->add_option("--per-hour", so.per_hour, "samples per series per hour (1 to 3600)")
+      ->capture_default_str();
+  sim->add_option("--seed", so.seed, "seed of the random numbers")->capture_default_str();
+  sim->add_option("--end", so.end_s,
+                  "end of the run in unix seconds, exclusive (default now; aligned down to the "
+                  "step)");
+  sim->add_option("--prefix", so.prefix, "host name prefix")->capture_default_str();
+  sim->add_option("--connections", so.connections, "requests in flight")->capture_default_str();
+  sim->add_option("--body-mib", so.body_mib, "line protocol per request before gzip, MiB")
+      ->capture_default_str();
+  sim->add_option("--timeout", so.timeout_s, "seconds per request")->capture_default_str();
+
+  strix::tools::WipeOptions wo;
+  auto* wipe =
+      app.add_subcommand("wipe", "Erase a Strix data directory (asks for its name unless --yes)");
+  wipe->add_option("--data-dir", wo.data_dir, "the strixd data directory to erase")->required();
+  wipe->add_flag("--yes", wo.yes, "do not ask (for scripts)");
   CLI11_PARSE(app, argc, argv);
+  if (sim->parsed()) return strix::tools::Simulate(so);
+  if (wipe->parsed()) return strix::tools::Wipe(wo);
   if (ua->parsed()) return strix::tools::UserAdd(loc, user_name, admin ? "admin" : role);
   if (up->parsed()) return strix::tools::UserPasswd(loc, user_name);
   if (ul->parsed()) return strix::tools::UserList(loc);
+  if (ur->parsed()) return strix::tools::UserRole(loc, user_name, new_role);
+  if (ud->parsed()) return strix::tools::UserDisable(loc, user_name, true);
+  if (ue->parsed()) return strix::tools::UserDisable(loc, user_name, false);
+  if (ux->parsed()) return strix::tools::UserDelete(loc, user_name);
   if (cc->parsed()) return strix::tools::CheckConfig(config_file);
   if (tc->parsed()) return strix::tools::TokenCreate(loc, name, scopes, expires);
   if (tl->parsed()) return strix::tools::TokenList(loc);
