@@ -8,6 +8,7 @@
 #   make bench-large   the same, large profile (about 30 million samples)
 #   make microbench    Google Benchmark micro-benchmarks (figures for docs/performance.md)
 #   make bench-agent   strix-agent's resident memory and CPU, Linux input at 10 s, 10 minutes
+#   make bench-web     the dashboard in chromium: 20 charts over 7 days, a 100k-point chart
 #   make asan          address + undefined-behaviour sanitizer build, unit tests
 #   make fuzz          libFuzzer campaign on every fuzz target (FUZZ_SECONDS each)
 #   make crash         long crash-recovery loops
@@ -24,7 +25,7 @@ FUZZ := build/fuzz
 FUZZ_SECONDS ?= 60
 SOURCES = $(shell git ls-files --cached --others --exclude-standard '*.h' '*.cc' 2>/dev/null)
 
-.PHONY: all setup build web test run bench bench-large bench-agent microbench asan fuzz crash clang format format-check tidy clean
+.PHONY: all setup build web test run bench bench-large bench-agent bench-web microbench asan fuzz crash clang format format-check tidy clean
 
 all: build
 
@@ -72,6 +73,11 @@ bench-agent: build
 	@mkdir -p $(RELEASE)/bench-results
 	python3 -B bench/agent/footprint.py --bin-dir $(RELEASE) --duration 600 --interval 10s \
 	  --json $(RELEASE)/bench-results/agent-footprint.json
+
+bench-web: build
+	@mkdir -p $(RELEASE)/bench-results
+	node web/tests/bench.mjs --bin-dir $(RELEASE) --runs 7 \
+	  --json $(RELEASE)/bench-results/web.json
 
 microbench: build
 	@mkdir -p $(RELEASE)/bench-results

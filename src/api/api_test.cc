@@ -163,6 +163,12 @@ TEST_F(ApiTest, ConsolidatedSelectAndSeriesAndLabels) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("\"values\":[29,59]"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"min\":[0,30]"), std::string::npos) << r.body;
+  // A band around a rate or a count would be on the scale of the values: none.
+  r = Get("/api/v1/select?match[]=m_v&start=1795296000&end=1795296599&step=5m&fn=count&minmax=1",
+          read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"values\":[30,30]"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("\"min\""), std::string::npos) << r.body;
   r = Get("/api/v1/select?match[]=m_v&step=5m&fn=median", read_token_);
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("'fn'"), std::string::npos);

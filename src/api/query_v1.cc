@@ -162,7 +162,14 @@ std::optional<HttpResponse> ParseSelectOptions(const QueryParams& q, storage::Se
     req->fn = *fn;
   }
   const std::string_view mm = q.Get("minmax").value_or("");
-  req->with_min_max = mm == "1" || mm == "true";
+  // A bucket's min and max are of its samples' values: a band around avg, min, max, first
+  // or last. Around a rate, an increase, a sum or a count they would be on another scale
+  // (a counter's totals), so those answers have none.
+  const bool value_fn =
+      req->fn == storage::Consolidation::kAvg || req->fn == storage::Consolidation::kMin ||
+      req->fn == storage::Consolidation::kMax || req->fn == storage::Consolidation::kFirst ||
+      req->fn == storage::Consolidation::kLast;
+  req->with_min_max = (mm == "1" || mm == "true") && value_fn;
   return std::nullopt;
 }
 
