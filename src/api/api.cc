@@ -207,7 +207,8 @@ Api::Impl::Impl(ApiContext c)
           c.storage, clock,
           [this](const std::vector<storage::Matchers>& sets, storage::SelectRequest req) {
             return SelectMerged(sets, req);
-          })),
+          },
+          LiveOptions{.poll_interval_ms = c.live_poll_ms, .heartbeat_ms = c.live_heartbeat_ms})),
       login_pool(std::make_unique<BlockingPool>(c.login_threads, c.login_queue)) {
   if (ctx.metrics != nullptr) {
     logins_ok = ctx.metrics->RegisterCounter("strix_api_logins_total",
@@ -552,7 +553,14 @@ void Api::Impl::WriteNakulos(HttpRequest& req, Respond respond) {
 // ---- Api ----------------------------------------------------------------------------------
 
 Api::Api(ApiContext ctx) : impl_(std::make_unique<Impl>(ctx)) {}
-Api::~Api() = default;
+Api::~Api() { Stop(); }
+
+void Api::Stop() {
+  Impl& im = *impl_;
+  if (im.stopping.exchange(true)) return;
+  im.live.reset();
+  im.login_pool.reset();
+}
 
 void Api::Handle(HttpRequest req, Respond respond) {
   Impl& im = *impl_;
@@ -582,6 +590,12 @@ void Api::Handle(HttpRequest req, Respond respond) {
   Result<QueryParams> q = QueryParams::Parse(req.query());
   if (!q.ok()) {
     respond(ErrorResponse(400, q.status().message()));
+    return;
+  }
+  if (im.stopping.load()) {
+    HttpResponse r = ErrorResponse(503, "strixd is stopping");
+    r.Header("retry-after", "5");
+    respond(std::move(r));
     return;
   }
   Caller caller;
@@ -654,7 +668,7 @@ void Api::Handle(HttpRequest req, Respond respond) {
       out = im.V1Select(*q);
       break;
     case kV1Stream:
-      out = im.V1Stream(*q);
+      out = im.V1Stream(*q, caller);
       break;
     case kV1Latest:
       out = im.V1Latest(*q);

@@ -46,6 +46,10 @@ struct ApiContext {
   size_t login_threads = 2;
   size_t login_queue = 64;
   LoginThrottleOptions login_throttle;
+  // Live streams (GET /api/v1/stream): how often storage is checked for new samples, and
+  // how often an idle stream gets a heartbeat and its caller is checked again.
+  int64_t live_poll_ms = 1'000;
+  int64_t live_heartbeat_ms = 15'000;
   // The web UI's built files (index.html, assets/), served at /; empty: not served.
   std::string web_dir;
 };
@@ -55,6 +59,10 @@ class Api : public HttpHandler {
   explicit Api(ApiContext ctx);
   ~Api() override;
   void Handle(HttpRequest req, Respond respond) override;
+  // Ends the background work before storage and metadata close: closes the live streams
+  // and joins their thread, answers queued logins 503 without checking them, and joins the
+  // login threads. Call after the HTTP server's Stop(); later requests get 503.
+  void Stop();
 
   struct Impl;
 

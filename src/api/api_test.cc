@@ -11,6 +11,7 @@
 #include <future>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "api/internal/api_impl.h"
 #include "core/clock.h"
@@ -513,8 +514,8 @@ class ApiSessionTest : public ApiTest {
   HttpResponse Login(const std::string& user, const std::string& pw,
                      std::string remote = "10.0.0.1:5555") {
     return Request("POST", "/api/v1/login",
-                   R"({"user":")" + user + R"(","password":")" + pw + R"("})", {},
-                   std::move(remote));
+                   R"({"user":")" + user + R"(","password":")" + pw + R"("})",
+                   {{"content-type", "application/json"}}, std::move(remote));
   }
   static std::string HeaderOf(const HttpResponse& r, std::string_view name) {
     for (const HttpHeader& h : r.headers)
@@ -566,6 +567,7 @@ TEST_F(ApiSessionTest, LoginOverTlsMarksTheCookieSecure) {
   req.method = "POST";
   req.target = "/api/v1/login";
   req.body = R"({"user":"vic","password":"password-vic"})";
+  req.headers.push_back({"content-type", "application/json"});
   req.remote = "10.0.0.1:1";
   req.tls = true;
   std::promise<HttpResponse> p;
@@ -584,7 +586,19 @@ TEST_F(ApiSessionTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
   EXPECT_NE(a.body.find("invalid user name or password"), std::string::npos) << a.body;
   EXPECT_TRUE(HeaderOf(a, "set-cookie").empty());
   EXPECT_EQ(Login("ed", "").status, 400);
-  EXPECT_EQ(Request("POST", "/api/v1/login", "user=ed&password=x", {}).status, 400);
+  EXPECT_EQ(
+      Request("POST", "/api/v1/login", "user=ed&password=x", {{"content-type", "application/json"}})
+          .status,
+      400);
+  // A cross-site form can send text/plain but not JSON: refused before any check.
+  EXPECT_EQ(Request("POST", "/api/v1/login", R"({"user":"ed","password":"password-ed"})",
+                    {{"content-type", "text/plain"}})
+                .status,
+            415);
+  EXPECT_EQ(Request("POST", "/api/v1/login", std::string(5000, ' '),
+                    {{"content-type", "application/json"}})
+                .status,
+            413);
 }
 
 TEST_F(ApiSessionTest, RepeatedFailuresOfAUserAreRefusedUncheckedUntilTheDelayPasses) {
@@ -609,6 +623,33 @@ TEST_F(ApiSessionTest, RepeatedFailuresOfAUserAreRefusedUncheckedUntilTheDelayPa
   // A success clears the user's count.
   EXPECT_EQ(Login("ed", "wrong", "10.0.2.5:1").status, 401);
   EXPECT_EQ(Login("ed", "password-ed", "10.0.2.6:1").status, 200);
+}
+
+TEST_F(ApiSessionTest, ParallelGuessesGetNoMoreThanTheFreeAttempts) {
+  // Twelve guesses at once, from twelve addresses: each counts from its start, so only
+  // the five free ones are checked; the others are refused unchecked.
+  std::vector<std::future<HttpResponse>> answers;
+  std::vector<std::shared_ptr<std::promise<HttpResponse>>> promises;
+  for (int i = 0; i < 12; ++i) {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/api/v1/login";
+    req.body = R"({"user":"ed","password":"wrong-guess"})";
+    req.headers.push_back({"content-type", "application/json"});
+    req.remote = fmt::format("10.7.0.{}:1", i);
+    auto p = std::make_shared<std::promise<HttpResponse>>();
+    answers.push_back(p->get_future());
+    api_->Handle(std::move(req), [p](HttpResponse r) { p->set_value(std::move(r)); });
+    promises.push_back(std::move(p));
+  }
+  int checked = 0, throttled = 0;
+  for (auto& f : answers) {
+    const int status = f.get().status;
+    checked += status == 401;
+    throttled += status == 429;
+  }
+  EXPECT_EQ(checked, 5);
+  EXPECT_EQ(throttled, 7);
 }
 
 TEST_F(ApiSessionTest, OneAddressGuessingManyUsersIsSlowedDown) {
@@ -694,6 +735,48 @@ TEST_F(ApiSessionTest, ExpiredSessionsAreRefused) {
   HttpResponse r = As(s, "GET", "/api/v1/hosts");
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("session expired"), std::string::npos) << r.body;
+}
+
+TEST_F(ApiSessionTest, ALiveStreamEndsWhenItsSessionEnds) {
+  ApiContext ctx{storage_.get(), meta_.get(), queue_.get(), nullptr, &clock_};
+  ctx.live_poll_ms = 50;
+  ctx.live_heartbeat_ms = 100;
+  api_ = std::make_unique<Api>(ctx);
+  Session s = LoginAs("vic");
+  HttpResponse r = As(s, "GET", "/api/v1/stream?match[]=cpu_v");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto w = std::make_shared<CollectingWriter>();
+  r.stream_open(w);
+  // The hub's times come from the (manual) clock: move it on until the text shows up.
+  auto advance_until = [&](std::string_view needle) {
+    for (int i = 0; i < 200 && w->text().find(needle) == std::string::npos; ++i) {
+      clock_.Advance(100);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return w->text();
+  };
+  EXPECT_NE(advance_until(": ping").find(": ping"), std::string::npos);
+  ASSERT_EQ(As(s, "POST", "/api/v1/logout").status, 200);
+  const std::string text = advance_until("not authorized any more");
+  EXPECT_NE(text.find("event: error"), std::string::npos) << text;
+  EXPECT_TRUE(w->closed());
+  // Per user: at most 16 streams.
+  Session t = LoginAs("ed");
+  std::vector<std::shared_ptr<CollectingWriter>> open;
+  for (int i = 0; i < 16; ++i) {
+    HttpResponse ok = As(t, "GET", "/api/v1/stream?match[]=cpu_v");
+    ASSERT_EQ(ok.status, 200);
+    open.push_back(std::make_shared<CollectingWriter>());
+    ok.stream_open(open.back());
+  }
+  for (int i = 0; i < 100 && api_ != nullptr; ++i) {
+    HttpResponse more = As(t, "GET", "/api/v1/stream?match[]=cpu_v");
+    if (more.status == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the hub takes them in
+    ASSERT_LT(i, 99) << "the 17th stream of one user was accepted";
+  }
+  EXPECT_EQ(As(LoginAs("ann"), "GET", "/api/v1/stream?match[]=cpu_v").status, 200)
+      << "another user is not affected";
 }
 
 TEST_F(ApiTest, WebFilesAreServedFromWebDirWithoutTraversal) {

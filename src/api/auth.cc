@@ -106,7 +106,7 @@ std::string_view RemoteAddress(std::string_view remote) {
   return colon == std::string_view::npos ? remote : remote.substr(0, colon);
 }
 
-bool SafeMethod(std::string_view m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+bool SafeMethod(std::string_view m) { return m == "GET" || m == "HEAD"; }
 
 HttpResponse NoStore(HttpResponse r) {
   r.Header("cache-control", "no-store");
@@ -198,6 +198,7 @@ std::optional<HttpResponse> Api::Impl::Authorize(const HttpRequest& req,
     }
     caller->authenticated = true;
     caller->principal = std::move(*who);
+    caller->credential = std::string(token);
     return std::nullopt;
   }
 
@@ -219,7 +220,8 @@ std::optional<HttpResponse> Api::Impl::Authorize(const HttpRequest& req,
     r.Header("set-cookie", SessionCookie("", 0, req.tls));
     return r;
   }
-  if (!SafeMethod(req.method)) {
+  if (!SafeMethod(req.method) || access == Access::kAdmin) {
+    // Admin routes check it on every method: GET /aggregate changes state.
     // SameSite=Strict keeps other sites' requests from carrying the cookie; the CSRF value
     // (readable only by our own pages, through /api/v1/me) covers older browsers too.
     std::string_view sent = req.header("x-csrf-token");
@@ -262,18 +264,37 @@ std::optional<HttpResponse> Api::Impl::Authorize(const HttpRequest& req,
   caller->principal.name = s->user;
   caller->principal.user = s->user;
   caller->session = std::move(*s);
+  caller->credential = std::string(cookie);
   return std::nullopt;
 }
 
 void Api::Impl::Login(const HttpRequest& req, Respond respond) {
+  // A login is small; anything bigger is not one (and must not grow buffers or queues).
+  constexpr size_t kMaxLoginBody = 4096;
+  if (req.body.size() > kMaxLoginBody) {
+    respond(NoStore(ErrorResponse(413, "a login body is at most 4096 bytes")));
+    return;
+  }
+  if (!req.header("content-type").starts_with("application/json")) {
+    // A cross-site form cannot send this type without a CORS preflight, which fails.
+    respond(NoStore(ErrorResponse(415, "a login must be sent as Content-Type: application/json")));
+    return;
+  }
   Result<LoginBody> body = ParseLoginBody(req.body);
   if (!body.ok()) {
     respond(NoStore(ErrorResponse(400, body.status().message())));
     return;
   }
-  std::string user_key = "user:" + body->user;
+  // Names longer than any valid one share a key (they cannot log in anyway).
+  std::string user_key =
+      body->user.size() <= 64 ? "user:" + body->user : std::string("user:<too long>");
   std::string addr_key = "addr:" + std::string(RemoteAddress(req.remote));
-  const int64_t wait = std::max(throttle.WaitMs(user_key), throttle.WaitMs(addr_key));
+  // Each attempt counts as a failure from its start, so parallel guesses gain nothing.
+  int64_t wait = throttle.Begin(user_key);
+  if (wait == 0) {
+    wait = throttle.Begin(addr_key);
+    if (wait > 0) throttle.Forgive(user_key);
+  }
   if (wait > 0) {
     Count(logins_throttled);
     const int64_t seconds = (wait + 999) / 1000;
@@ -286,29 +307,40 @@ void Api::Impl::Login(const HttpRequest& req, Respond respond) {
   }
   const bool tls = req.tls;
   std::string remote = req.remote;
-  auto check = [this, body = std::move(*body), user_key = std::move(user_key),
-                addr_key = std::move(addr_key), tls, remote = std::move(remote),
+  auto check = [this, body = std::move(*body), user_key, addr_key, tls, remote = std::move(remote),
                 respond]() mutable {
+    if (stopping.load()) {
+      throttle.Forgive(user_key);
+      throttle.Forgive(addr_key);
+      HttpResponse r = ErrorResponse(503, "strixd is stopping");
+      r.Header("retry-after", "5");
+      respond(NoStore(std::move(r)));
+      return;
+    }
     Result<meta::UserInfo> u = ctx.meta->VerifyPassword(body.user, body.password);
     sodium_memzero(body.password.data(), body.password.size());
+    const std::string shown_user = body.user.substr(0, 64);
     if (!u.ok()) {
       if (u.status().code() != StatusCode::kUnauthenticated &&
           u.status().code() != StatusCode::kPermissionDenied) {
         respond(NoStore(StatusResponse(u.status())));
         return;
       }
-      throttle.Failed(user_key);
-      throttle.Failed(addr_key);
       Count(logins_failed);
-      STRIX_LOG(kWarn, "api: login refused", "user", body.user, "remote", remote, "reason",
+      STRIX_LOG(kWarn, "api: login refused", "user", shown_user, "remote", remote, "reason",
                 u.status().message());
       respond(NoStore(ErrorResponse(401, u.status().message())));
       return;
     }
     throttle.Succeeded(user_key);
+    throttle.Forgive(addr_key);
     Result<meta::NewSession> s = ctx.meta->CreateSession(u->name, ctx.session_ttl_ms);
     if (!s.ok()) {
-      respond(NoStore(StatusResponse(s.status())));
+      // Disabled or deleted between the check and now: as a refused login.
+      respond(NoStore(s.status().code() == StatusCode::kNotFound ||
+                              s.status().code() == StatusCode::kFailedPrecondition
+                          ? ErrorResponse(401, "invalid user name or password")
+                          : StatusResponse(s.status())));
       return;
     }
     Result<int64_t> expired = ctx.meta->DeleteExpiredSessions();
@@ -327,6 +359,8 @@ void Api::Impl::Login(const HttpRequest& req, Respond respond) {
     respond(NoStore(std::move(r)));
   };
   if (!login_pool->Submit(std::move(check))) {
+    throttle.Forgive(user_key);
+    throttle.Forgive(addr_key);
     HttpResponse r = ErrorResponse(503, "too many logins in progress: retry in a second");
     r.Header("retry-after", "1");
     respond(NoStore(std::move(r)));

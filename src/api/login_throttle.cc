@@ -15,10 +15,8 @@ int64_t LoginThrottle::DelayAfter(int failures) const {
   return std::min(opt_.max_delay_ms, opt_.base_delay_ms << doublings);
 }
 
-int64_t LoginThrottle::WaitMs(std::string_view key) const {
-  const int64_t now = clock_->NowMillis();
-  MutexLock l(&mu_);
-  auto it = entries_.find(std::string(key));
+int64_t LoginThrottle::WaitLocked(const std::string& key, int64_t now) const {
+  auto it = entries_.find(key);
   if (it == entries_.end()) return 0;
   const Entry& e = it->second;
   if (now - e.last_failure_ms >= opt_.forget_after_ms) return 0;
@@ -26,15 +24,41 @@ int64_t LoginThrottle::WaitMs(std::string_view key) const {
   return std::max<int64_t>(0, ready - now);
 }
 
-void LoginThrottle::Failed(std::string_view key) {
-  const int64_t now = clock_->NowMillis();
-  MutexLock l(&mu_);
-  auto [it, inserted] = entries_.try_emplace(std::string(key));
+void LoginThrottle::FailedLocked(const std::string& key, int64_t now) {
+  auto [it, inserted] = entries_.try_emplace(key);
   Entry& e = it->second;
   if (!inserted && now - e.last_failure_ms >= opt_.forget_after_ms) e.failures = 0;
   e.failures = std::min(e.failures + 1, 1 << 20);
   e.last_failure_ms = now;
   if (entries_.size() > opt_.max_keys) PruneLocked(now);
+}
+
+int64_t LoginThrottle::WaitMs(std::string_view key) const {
+  const int64_t now = clock_->NowMillis();
+  MutexLock l(&mu_);
+  return WaitLocked(std::string(key), now);
+}
+
+int64_t LoginThrottle::Begin(std::string_view key) {
+  const int64_t now = clock_->NowMillis();
+  const std::string k(key);
+  MutexLock l(&mu_);
+  const int64_t wait = WaitLocked(k, now);
+  if (wait == 0) FailedLocked(k, now);
+  return wait;
+}
+
+void LoginThrottle::Forgive(std::string_view key) {
+  MutexLock l(&mu_);
+  auto it = entries_.find(std::string(key));
+  if (it == entries_.end()) return;
+  if (--it->second.failures <= 0) entries_.erase(it);
+}
+
+void LoginThrottle::Failed(std::string_view key) {
+  const int64_t now = clock_->NowMillis();
+  MutexLock l(&mu_);
+  FailedLocked(std::string(key), now);
 }
 
 void LoginThrottle::Succeeded(std::string_view key) {

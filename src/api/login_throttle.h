@@ -37,6 +37,12 @@ class LoginThrottle {
 
   // 0 when an attempt for `key` may go ahead now; else the milliseconds to wait.
   int64_t WaitMs(std::string_view key) const STRIX_EXCLUDES(mu_);
+  // WaitMs and, when it is 0, Failed() in one step: an attempt counts as a failure from
+  // its start, so attempts made in parallel cannot all pass the check. A success then
+  // calls Succeeded (the user's key) or Forgive (the address's).
+  int64_t Begin(std::string_view key) STRIX_EXCLUDES(mu_);
+  // Takes back one failure of `key` (an attempt that succeeded or was not made).
+  void Forgive(std::string_view key) STRIX_EXCLUDES(mu_);
   // Records a failed attempt of `key`.
   void Failed(std::string_view key) STRIX_EXCLUDES(mu_);
   // Forgets the failures of `key` (a successful login of that user).
@@ -51,6 +57,8 @@ class LoginThrottle {
     int64_t last_failure_ms = 0;
   };
   int64_t DelayAfter(int failures) const;
+  int64_t WaitLocked(const std::string& key, int64_t now) const STRIX_REQUIRES(mu_);
+  void FailedLocked(const std::string& key, int64_t now) STRIX_REQUIRES(mu_);
   void PruneLocked(int64_t now) STRIX_REQUIRES(mu_);
 
   Clock* clock_;

@@ -306,6 +306,8 @@ Status Strixd::Stop(std::chrono::milliseconds deadline) {
   const auto drain = deadline * 3 / 5;
   if (m.api_server) m.api_server->Stop(drain);
   if (m.pattoo_server) m.pattoo_server->Stop(std::chrono::milliseconds(100));
+  // Live streams and queued logins read storage and metadata: end them before those close.
+  if (m.api) m.api->Stop();
   // 2. Append what is queued (answers go to closed connections: those clients retry).
   m.queue->Stop();
   {

@@ -587,9 +587,20 @@ export class TimeChart {
     if (e.max) e.max[k] = mx;
   }
 
-  // The newest timestamp the chart holds (for the stream's since=), or null.
+  // For the stream's since=: the oldest of the series' newest points, so that a series
+  // that lags behind the others gets its missing points too. Null when empty.
   lastTimestamp(): number | null {
-    return this.x.length ? this.x[this.x.length - 1] : null;
+    let oldest: number | null = null;
+    for (const e of this.entries) {
+      for (let k = this.x.length - 1; k >= 0; k--) {
+        const v = e.y[k];
+        if (v !== null && v !== undefined) {
+          oldest = oldest === null ? this.x[k] : Math.min(oldest, this.x[k]);
+          break;
+        }
+      }
+    }
+    return oldest ?? (this.x.length ? this.x[this.x.length - 1] : null);
   }
 
   // Rows of the visible series for CSV: [time, v1, v2, ...], and the header.

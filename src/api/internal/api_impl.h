@@ -3,6 +3,7 @@
 // monitoring system's admin endpoints). Private to src/api.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,7 @@ struct Caller {
   bool authenticated = false;
   meta::Principal principal;                 // kind kToken or kSession
   std::optional<meta::SessionInfo> session;  // set for kSession
+  std::string credential;                    // the token or cookie value it came with
 };
 
 // The series of a select over several selectors, merged and ordered by their labels.
@@ -52,6 +54,8 @@ struct Api::Impl {
   Counter* logins_throttled = nullptr;
 
   LoginThrottle throttle;
+  // Set by Api::Stop(): queued logins answer 503 without their argon2id check.
+  std::atomic<bool> stopping{false};
   std::unique_ptr<LiveHub> live;
   // Last: destroyed first, so that queued logins finish while the rest still exists.
   std::unique_ptr<BlockingPool> login_pool;
@@ -89,7 +93,7 @@ struct Api::Impl {
   Result<SelectedSeries> SelectMerged(const std::vector<storage::Matchers>& sets,
                                       storage::SelectRequest req);
   // GET /api/v1/stream: server-sent events of new points (live.cc).
-  HttpResponse V1Stream(const QueryParams& q);
+  HttpResponse V1Stream(const QueryParams& q, const Caller& caller);
   HttpResponse V1Latest(const QueryParams& q);
   HttpResponse V1Hosts(const QueryParams& q);
   // POST /api/v1/admin/flush: the head to blocks, then compaction; waits for both.

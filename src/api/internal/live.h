@@ -31,6 +31,10 @@ struct LiveOptions {
   int64_t poll_interval_ms = 1'000;
   int64_t heartbeat_ms = 15'000;
   size_t max_streams = 1'000;
+  // Streams one user or token may hold open at once.
+  size_t max_streams_per_principal = 16;
+  // An event holds series until about this many bytes; more makes several events.
+  size_t max_event_bytes = 256 << 10;
   // A subscriber that is further behind than this many steps (or, raw, this much time)
   // gets only the newest part.
   int64_t max_catch_up_steps = 1'000;
@@ -41,6 +45,10 @@ struct LiveSubscription {
   std::vector<storage::Matchers> sets;
   storage::SelectRequest req;  // step_ms, fn, with_min_max, max_series
   int64_t since_ms = 0;        // points after this (with a step: from its bucket on)
+  // Who opened it ("session:<id>", "token:<id>"), for the per-principal limit.
+  std::string principal;
+  // Checked at every heartbeat: false (logged out, revoked, expired) ends the stream.
+  std::function<bool()> still_allowed;
 };
 
 class LiveHub {
@@ -53,16 +61,19 @@ class LiveHub {
   LiveHub(const LiveHub&) = delete;
   LiveHub& operator=(const LiveHub&) = delete;
 
-  // Starts serving `sub` on `writer`; false (nothing written) when max_streams are open.
+  // Starts serving `sub` on `writer`; false (nothing written) when max_streams, or
+  // max_streams_per_principal of its principal, are open.
   bool Add(std::shared_ptr<StreamWriter> writer, LiveSubscription sub) STRIX_EXCLUDES(mu_);
   size_t size() const STRIX_EXCLUDES(mu_);
+  size_t size_of(const std::string& principal) const STRIX_EXCLUDES(mu_);
   const LiveOptions& options() const { return opt_; }
 
  private:
   struct Sub {
     std::shared_ptr<StreamWriter> writer;
     LiveSubscription sub;
-    // Per series (labels key): the newest point sent, and its value's bits (with a step).
+    // Per series (labels key): the newest point sent, and a hash of its value, min, max
+    // and state (with a step, to resend the growing bucket only when it changed).
     std::unordered_map<std::string, std::pair<int64_t, uint64_t>> sent;
     int64_t last_write_ms = 0;
     bool fresh = true;  // not polled yet
@@ -70,6 +81,7 @@ class LiveHub {
   void Run() STRIX_EXCLUDES(mu_);
   // Sends what is new for `s`; false when the stream is closed.
   bool Poll(Sub& s, int64_t now);
+  void Release(const Sub& s) STRIX_EXCLUDES(mu_);
 
   storage::Storage* storage_;
   Clock* clock_;
@@ -80,6 +92,7 @@ class LiveHub {
   bool stopping_ STRIX_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<Sub>> pending_ STRIX_GUARDED_BY(mu_);  // added, not yet polled
   size_t count_ STRIX_GUARDED_BY(mu_) = 0;
+  std::unordered_map<std::string, size_t> per_principal_ STRIX_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<Sub>> subs_;  // the thread's own
   std::thread thread_;
 };
