@@ -122,12 +122,14 @@ TEST_F(StrixdTest, NakulosMetricsPostReadsBackThroughItsOwnEndpoints) {
   HttpResult r = Get("/fetch/history/web1/cpu_usage?start=" + std::to_string(t) +
                      "&end=" + std::to_string(t + 1));
   EXPECT_EQ(r.body, "[[" + std::to_string(t) + ".0,null],[" + std::to_string(t) + ".5,42.5]]");
+  // strixd lists itself too (its self-metrics host, once it stored them).
   r = Get("/fetch/hosts");
-  EXPECT_EQ(r.body, R"({"web1":{"tags":{"role":"web"}}})");
+  EXPECT_NE(r.body.find(R"("web1":{"tags":{"role":"web"}})"), std::string::npos) << r.body;
   // Malformed JSON: 400 saying so, nothing else changes.
   w = HttpCall(server_->port(), "POST", "/metrics", R"({"hostname":"web1","metrics":)", Auth());
   EXPECT_EQ(w.status, 400);
-  EXPECT_EQ(Get("/fetch/hosts").body, R"({"web1":{"tags":{"role":"web"}}})");
+  r = Get("/fetch/hosts");
+  EXPECT_NE(r.body.find(R"("web1":{"tags":{"role":"web"}})"), std::string::npos) << r.body;
 }
 
 TEST_F(StrixdTest, PattooAgentPayloadsOfTheSpecOnTheOptInListener) {
