@@ -634,7 +634,8 @@ void Api::Handle(HttpRequest req, Respond respond) {
         break;
       }
       Result<std::string> host = PercentDecode(rest.substr(0, rest.size() - 5), false);
-      out = host.ok() ? im.PutHostTags(*host, req) : ErrorResponse(400, host.status().message());
+      out = host.ok() ? im.PutHostTags(*host, req, caller)
+                      : ErrorResponse(400, host.status().message());
       break;
     }
     case kWrite:

@@ -41,6 +41,9 @@ struct ApiContext {
   size_t max_series_per_query = 100'000;
   // Browser sessions (POST /api/v1/login) last this long.
   int64_t session_ttl_ms = 12 * 3600 * 1000;
+  // Mark the session cookie Secure even on plain HTTP: strixd behind a proxy that ends
+  // TLS. (Over strixd's own TLS it is always Secure.)
+  bool secure_cookie = false;
   // Threads checking login passwords (argon2id: about 0.1 s and 64 MiB each), and the
   // logins that may wait for them before 503.
   size_t login_threads = 2;

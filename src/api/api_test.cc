@@ -477,6 +477,34 @@ TEST_F(ApiTest, LiveStreamSendsOnlyNewPointsAndReplacesTheGrowingBucket) {
   EXPECT_EQ(Get("/api/v1/stream?match[]=cpu_v", ingest_token_).status, 403);
 }
 
+TEST_F(ApiTest, OneLiveStreamServesGaugesAndCountersAsRates) {
+  const int64_t t0 = kNow - kNow % 10'000 - 30'000;
+  std::string body;
+  for (int i = 0; i < 3; ++i) {
+    body += fmt::format("net,host=a rx={}u {}\n", 100 * (i + 1), t0 + i * 10'000);
+    body += fmt::format("cpu,host=a v=5 {}\n", t0 + i * 10'000);
+  }
+  ASSERT_EQ(Post("/write?precision=ms", body, ingest_token_).status, 204);
+  HttpResponse r = Get(fmt::format("/api/v1/stream?match[]=net_rx&match[]=cpu_v&since={}&step=10s"
+                                   "&fn=avg&counter_fn=rate",
+                                   t0),
+                       read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto w = std::make_shared<CollectingWriter>();
+  r.stream_open(w);
+  const std::string text = w->WaitFor("net_rx");
+  const size_t net = text.find("\"__name__\":\"net_rx\"");
+  const size_t cpu = text.find("\"__name__\":\"cpu_v\"");
+  ASSERT_NE(net, std::string::npos) << text;
+  ASSERT_NE(cpu, std::string::npos) << text;
+  const std::string net_part = text.substr(net, text.find("}", text.find("\"values\"", net)) - net);
+  EXPECT_NE(net_part.find("\"values\":[10,10]"), std::string::npos)
+      << "the counter as a per-second rate: " << net_part;
+  EXPECT_NE(text.find("\"values\":[5,5,5]", cpu), std::string::npos) << text;
+  EXPECT_EQ(Get("/api/v1/stream?match[]=cpu_v&counter_fn=median", read_token_).status, 400);
+  w->Close();
+}
+
 // ---- browser sessions -----------------------------------------------------------------
 
 struct Session {
@@ -573,6 +601,15 @@ TEST_F(ApiSessionTest, LoginOverTlsMarksTheCookieSecure) {
   std::promise<HttpResponse> p;
   api_->Handle(std::move(req), [&p](HttpResponse r) { p.set_value(std::move(r)); });
   HttpResponse r = p.get_future().get();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(HeaderOf(r, "set-cookie").find("; Secure"), std::string::npos);
+}
+
+TEST_F(ApiSessionTest, BehindATlsProxyTheCookieCanBeMarkedSecure) {
+  ApiContext ctx{storage_.get(), meta_.get(), queue_.get(), nullptr, &clock_};
+  ctx.secure_cookie = true;
+  api_ = std::make_unique<Api>(ctx);
+  HttpResponse r = Login("vic", "password-vic");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(HeaderOf(r, "set-cookie").find("; Secure"), std::string::npos);
 }

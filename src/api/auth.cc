@@ -217,7 +217,7 @@ std::optional<HttpResponse> Api::Impl::Authorize(const HttpRequest& req,
     Count(auth_failures);
     if (s.status().code() != StatusCode::kUnauthenticated) return StatusResponse(s.status());
     HttpResponse r = ErrorResponse(401, fmt::format("{}: log in again", s.status().message()));
-    r.Header("set-cookie", SessionCookie("", 0, req.tls));
+    r.Header("set-cookie", SessionCookie("", 0, req.tls || ctx.secure_cookie));
     return r;
   }
   if (!SafeMethod(req.method) || access == Access::kAdmin) {
@@ -305,7 +305,7 @@ void Api::Impl::Login(const HttpRequest& req, Respond respond) {
     respond(NoStore(std::move(r)));
     return;
   }
-  const bool tls = req.tls;
+  const bool tls = req.tls || ctx.secure_cookie;
   std::string remote = req.remote;
   auto check = [this, body = std::move(*body), user_key, addr_key, tls, remote = std::move(remote),
                 respond]() mutable {
@@ -383,7 +383,7 @@ HttpResponse Api::Impl::Logout(const HttpRequest& req) {
     }
   }
   HttpResponse r = SuccessResponse("{}");
-  r.Header("set-cookie", SessionCookie("", 0, req.tls));
+  r.Header("set-cookie", SessionCookie("", 0, req.tls || ctx.secure_cookie));
   return NoStore(std::move(r));
 }
 
@@ -405,7 +405,8 @@ HttpResponse Api::Impl::Me(const Caller& caller) {
   return NoStore(SuccessResponse(data));
 }
 
-HttpResponse Api::Impl::PutHostTags(std::string_view host, const HttpRequest& req) {
+HttpResponse Api::Impl::PutHostTags(std::string_view host, const HttpRequest& req,
+                                    const Caller& caller) {
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
   simdjson::dom::object obj;
@@ -434,6 +435,9 @@ HttpResponse Api::Impl::PutHostTags(std::string_view host, const HttpRequest& re
   }
   Status st = ctx.meta->SetHostTags(host, tags);
   if (!st.ok()) return StatusResponse(st);
+  STRIX_LOG(kInfo, "api: host tags replaced", "host", host, "by",
+            caller.session ? "user " + caller.session->user : "token " + caller.principal.name,
+            "tags", tags.size());
   std::string data;
   JsonWriter w(&data);
   w.BeginObject().Key("host").String(host).Key("tags").BeginObject();

@@ -24,6 +24,11 @@ int64_t AlignDown(int64_t t, int64_t step) {
   return t - r;
 }
 
+bool IsCounterKind(storage::ValueKind k) {
+  return storage::IsCounter(k) || k == storage::ValueKind::kDerive ||
+         k == storage::ValueKind::kAbsolute;
+}
+
 // A hash of the newest point's value, min, max and state: a changed bucket resends.
 uint64_t LastPointHash(const storage::SeriesData& d) {
   uint64_t h = 0x9e3779b97f4a7c15ULL;
@@ -176,6 +181,21 @@ bool LiveHub::Poll(Sub& s, int64_t now) {
     return true;  // a later poll may succeed
   }
   SelectedSeries& series = *got;
+  if (s.sub.counter_fn && step > 0 && *s.sub.counter_fn != req.fn) {
+    // Counters again with their own function; each series keeps the answer of its kind.
+    storage::SelectRequest creq = req;
+    creq.fn = *s.sub.counter_fn;
+    creq.with_min_max = false;  // no band around a rate (see ParseSelectOptions)
+    Result<SelectedSeries> counters = select_(s.sub.sets, creq);
+    if (!counters.ok()) {
+      STRIX_LOG(kWarn, "api: live stream query failed", "error", counters.status().ToString());
+      return true;
+    }
+    std::erase_if(series, [](const auto& kv) { return IsCounterKind(kv.second.kind); });
+    for (auto& [key, d] : *counters) {
+      if (IsCounterKind(d.kind)) series[key] = std::move(d);
+    }
+  }
   int64_t min_cursor = INT64_MAX;
   for (auto it = series.begin(); it != series.end();) {
     storage::SeriesData& d = it->second;
@@ -237,6 +257,11 @@ HttpResponse Api::Impl::V1Stream(const QueryParams& q, const Caller& caller) {
   if (std::optional<HttpResponse> bad = ParseSelectOptions(q, &sub.req)) return std::move(*bad);
   if (sub.req.step_ms < 0 || sub.req.step_ms > kMaxStreamStepMs) {
     return BadParam("step", "a live stream's step is at most 366d");
+  }
+  if (auto cf = q.Get("counter_fn")) {
+    Result<storage::Consolidation> fn = storage::ParseConsolidation(*cf);
+    if (!fn.ok()) return BadParam("counter_fn", fn.status().message());
+    sub.counter_fn = *fn;
   }
   // A live chart shows few series; the hub keeps a cursor for each.
   sub.req.max_series = std::min<size_t>(ctx.max_series_per_query, kMaxStreamSeries);

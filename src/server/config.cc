@@ -62,7 +62,8 @@ Result<StrixdConfig> Load(const config::Document& doc) {
         .Map("web",
              [&](config::Section& s) {
                s.String("dir", &c.web.dir)
-                   .Duration("session_ttl", &c.web.session_ttl_ms, 60'000, 366LL * 86'400'000);
+                   .Duration("session_ttl", &c.web.session_ttl_ms, 60'000, 366LL * 86'400'000)
+                   .Bool("secure_cookie", &c.web.secure_cookie);
              })
         .Enum("log_level", &c.log_level,
               {{"debug", std::string("debug")},

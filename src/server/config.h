@@ -67,6 +67,8 @@ struct WebConfig {
   std::string dir;
   // A login lasts this long.
   int64_t session_ttl_ms = 12 * 3600 * 1000;
+  // The session cookie is Secure even on plain HTTP (a proxy in front ends TLS).
+  bool secure_cookie = false;
 };
 
 struct StrixdConfig {

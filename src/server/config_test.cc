@@ -48,6 +48,7 @@ self_metrics:
 web:
   dir: /usr/share/strix/web
   session_ttl: 8h
+  secure_cookie: true
 log_level: debug
 )",
                        "strixd.yaml");
@@ -68,6 +69,7 @@ log_level: debug
   EXPECT_EQ(c->self_metrics.interval_ms, 30'000);
   EXPECT_EQ(c->web.dir, "/usr/share/strix/web");
   EXPECT_EQ(c->web.session_ttl_ms, 8 * 3600 * 1000);
+  EXPECT_TRUE(c->web.secure_cookie);
   EXPECT_EQ(c->log_level, "debug");
 }
 

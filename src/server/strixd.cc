@@ -240,6 +240,7 @@ Result<std::unique_ptr<Strixd>> Strixd::Start(const StrixdConfig& config) {
   ctx.max_errors = config.ingest.max_errors;
   ctx.web_dir = config.web.dir;
   ctx.session_ttl_ms = config.web.session_ttl_ms;
+  ctx.secure_cookie = config.web.secure_cookie;
   im->api = std::make_unique<api::Api>(ctx);
   std::unique_ptr<Strixd> d(new Strixd(std::move(im)));
   Impl& m = *d->impl_;

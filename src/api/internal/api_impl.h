@@ -81,7 +81,7 @@ struct Api::Impl {
   HttpResponse Logout(const HttpRequest& req);
   HttpResponse Me(const Caller& caller);
   // PUT /api/v1/hosts/<host>/tags
-  HttpResponse PutHostTags(std::string_view host, const HttpRequest& req);
+  HttpResponse PutHostTags(std::string_view host, const HttpRequest& req, const Caller& caller);
   // GET / and /assets/<file>: the web UI's built files from ctx.web_dir.
   HttpResponse WebFile(std::string_view path);
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -44,7 +45,10 @@ struct LiveOptions {
 struct LiveSubscription {
   std::vector<storage::Matchers> sets;
   storage::SelectRequest req;  // step_ms, fn, with_min_max, max_series
-  int64_t since_ms = 0;        // points after this (with a step: from its bucket on)
+  // Set: counters (counter32, counter64, derive, absolute) are consolidated with this
+  // function instead of req.fn, so one stream serves a page of gauges and rates.
+  std::optional<storage::Consolidation> counter_fn;
+  int64_t since_ms = 0;  // points after this (with a step: from its bucket on)
   // Who opened it ("session:<id>", "token:<id>"), for the per-principal limit.
   std::string principal;
   // Checked at every heartbeat: false (logged out, revoked, expired) ends the stream.

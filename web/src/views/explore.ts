@@ -351,14 +351,21 @@ export function exploreView(route: Route): View {
   }
 
   function startLive(g: number, queries: { sel: string; fn: string }[], step: number): void {
+    // One stream per consolidation function, not per query: a browser keeps at most 6
+    // connections to a server.
+    const byFn = new Map<string, string[]>();
     for (const q of queries) {
+      if (!byFn.has(q.fn)) byFn.set(q.fn, []);
+      byFn.get(q.fn)!.push(q.sel);
+    }
+    for (const [fn, sels] of byFn) {
       stream.push(
         new LiveStream(
           () => ({
-            'match[]': q.sel,
+            'match[]': sels,
             step: step / 1000,
-            fn: q.fn,
-            minmax: step > 0 ? withMinMax(q.fn) : undefined,
+            fn,
+            minmax: step > 0 ? withMinMax(fn) : undefined,
             since: chart?.lastTimestamp() ?? Date.now() - step,
           }),
           (d) => {

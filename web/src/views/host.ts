@@ -2,7 +2,8 @@
 // the host, grouped into sections by name, one line per label combination. All charts
 // share the range, the step (about one point per pixel), a crosshair and drag-zoom. Data
 // is fetched with at most 6 requests in flight and drawn as it arrives; charts of a range
-// that ends now follow the clock and take points from two streams (gauges, counters).
+// that ends now follow the clock and take points from one stream (gauges, and counters as
+// rates through counter_fn).
 import type { HostInfo, LatestSample, SelectData, SeriesInfo } from '../api';
 import { ApiError, Limiter, apiGet, hostSelector, isCounter, quoteLabel, unixSeconds, withMinMax } from '../api';
 import { TimeChart, legendLabels } from '../chart';
@@ -349,11 +350,11 @@ export function hostView(route: Route): View {
   }
 
   function startLive(gen: number): void {
-    const groups: Record<string, Metric[]> = { avg: [], rate: [] };
-    for (const m of metrics) groups[m.fn].push(m);
-    const byName = new Map(metrics.map((m) => [m.name, m]));
-    for (const [fn, list] of Object.entries(groups)) {
-      if (list.length === 0) continue;
+    // One stream for the whole page (a browser keeps at most 6 connections to a server):
+    // gauges averaged, counters as rates (counter_fn).
+    const list = metrics;
+    if (list.length > 0) {
+      const byName = new Map(metrics.map((m) => [m.name, m]));
       const stream = new LiveStream(
         () => {
           let since = Date.now() - step;
@@ -364,8 +365,9 @@ export function hostView(route: Route): View {
           return {
             'match[]': list.map((m) => hostSelector(m.name, host)),
             step: step / 1000,
-            fn,
-            minmax: withMinMax(fn),
+            fn: 'avg',
+            counter_fn: 'rate',
+            minmax: withMinMax('avg'),
             since: Math.max(since, range.from),
           };
         },
