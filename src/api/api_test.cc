@@ -153,6 +153,20 @@ TEST_F(ApiTest, PartlyInvalidWriteStoresTheValidLinesAndNamesTheBadOnes) {
       << r.body;
 }
 
+TEST_F(ApiTest, U32CountersAreStoredAsCounter32AndTheirRateKnowsTheWrap) {
+  ASSERT_EQ(Post("/write?precision=s",
+                 "if,host=sw1 in=4294967290u32 1795296000\nif,host=sw1 in=5u32 1795296010\n",
+                 ingest_token_)
+                .status,
+            204);
+  HttpResponse r = Get(
+      "/api/v1/select?match[]=if_in&start=1795296000&end=1795296019&step=10s&fn=rate", read_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"kind\":\"counter32\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"values\":[1.1]"), std::string::npos)
+      << "(2^32 - 4294967290 + 5) / 10 s: " << r.body;
+}
+
 TEST_F(ApiTest, ConsolidatedSelectAndSeriesAndLabels) {
   std::string body;
   for (int i = 0; i < 60; ++i)

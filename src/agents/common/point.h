@@ -9,6 +9,8 @@
 // Kinds follow the line protocol's value types, which strixd maps to storage kinds:
 //   kGauge   float        -> gauge (double)
 //   kCounter unsigned `u` -> counter64 (uint64, exact; never a pre-computed rate)
+//   kCounter32 `u32`      -> counter32 (wraps at 2^32, as SNMP Counter32: a Strix
+//                            extension of the line protocol, docs/wire/line-protocol.md)
 //   kDerive  integer `i`  -> derive (int64, exact)
 //   kState   string       -> state (at most 4096 bytes of UTF-8)
 //
@@ -22,12 +24,12 @@
 
 namespace strix::agents {
 
-enum class ValueKind : uint8_t { kGauge, kCounter, kDerive, kState };
+enum class ValueKind : uint8_t { kGauge, kCounter, kDerive, kState, kCounter32 };
 
 struct FieldValue {
   ValueKind kind = ValueKind::kGauge;
   double f = 0;    // kGauge
-  uint64_t u = 0;  // kCounter
+  uint64_t u = 0;  // kCounter, kCounter32 (< 2^32)
   int64_t i = 0;   // kDerive
   std::string s;   // kState
 
@@ -40,6 +42,12 @@ struct FieldValue {
   static FieldValue Counter(uint64_t v) {
     FieldValue x;
     x.kind = ValueKind::kCounter;
+    x.u = v;
+    return x;
+  }
+  static FieldValue Counter32(uint32_t v) {
+    FieldValue x;
+    x.kind = ValueKind::kCounter32;
     x.u = v;
     return x;
   }

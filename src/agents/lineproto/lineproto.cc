@@ -102,6 +102,12 @@ void AppendFieldValue(std::string* out, const FieldValue& v) {
       out->push_back('u');
       return;
     }
+    case ValueKind::kCounter32: {
+      auto r = std::to_chars(buf, buf + sizeof(buf), v.u & 0xFFFFFFFFu);
+      out->append(buf, r.ptr);
+      out->append("u32");
+      return;
+    }
     case ValueKind::kDerive: {
       auto r = std::to_chars(buf, buf + sizeof(buf), v.i);
       out->append(buf, r.ptr);
@@ -460,6 +466,17 @@ bool Decoder::ParseFieldValue(const char*& p, const char* end, FieldValue* v) {
       return Fail(begin, std::string(kBadValue));
     }
     *v = FieldValue::Derive(static_cast<int64_t>(negative ? uint64_t{0} - magnitude : magnitude));
+    return true;
+  }
+  if (token.size() > 3 && token.ends_with("u32")) {
+    if (!ParseDecimal(tb, te - 3, 0xFFFFFFFFu, &negative, &magnitude, &overflow)) {
+      if (overflow) {
+        return Fail(begin, "u32 field value out of range: a 32-bit counter must be below 2^32");
+      }
+      return Fail(begin, std::string(kBadValue));
+    }
+    if (negative) return Fail(begin, "u32 field value is negative: a counter must be >= 0");
+    *v = FieldValue::Counter32(static_cast<uint32_t>(magnitude));
     return true;
   }
   if (token.back() == 'u') {

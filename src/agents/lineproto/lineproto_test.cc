@@ -62,6 +62,19 @@ TEST(LineprotoEncode, WritesEveryKindWithMillisecondTimestamp) {
             "state=\"ok\" 1700000000123\n");
 }
 
+TEST(LineprotoEncode, Counter32IsWrittenWithTheU32SuffixAndDecodesBack) {
+  Point p = Make("if", {{"ifName", "eth0"}},
+                 {{"in", FieldValue::Counter32(4294967295u)}, {"out", FieldValue::Counter32(0)}},
+                 1700000000123);
+  const std::string text = EncodeOne(p);
+  EXPECT_EQ(text, "if,ifName=eth0 in=4294967295u32,out=0u32 1700000000123\n");
+  Decoded d = DecodeText(text, Precision::kMilliseconds);
+  ASSERT_EQ(d.points.size(), 1u);
+  EXPECT_EQ(d.points[0], p);
+  EXPECT_NE(ErrorOf("if in=4294967296u32").find("below 2^32"), std::string::npos);
+  EXPECT_NE(ErrorOf("if in=-1u32").find("negative"), std::string::npos);
+}
+
 TEST(LineprotoEncode, EscapesMeasurementTagsFieldKeysAndStrings) {
   Point p = Make("my meas,ure=x\\", {{"a b,c=d\\", "v a,l=u\\e"}},
                  {{"f k,e=y", FieldValue::State("say \"hi\" \\o/")}}, 5);

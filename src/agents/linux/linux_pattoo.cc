@@ -41,6 +41,7 @@ std::optional<int64_t> Integer(const Point& p, std::string_view key) {
   if (v == nullptr) return std::nullopt;
   switch (v->kind) {
     case ValueKind::kCounter:
+    case ValueKind::kCounter32:
       return static_cast<int64_t>(v->u);
     case ValueKind::kDerive:
       return v->i;

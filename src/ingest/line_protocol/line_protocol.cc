@@ -691,6 +691,21 @@ bool LineProtocolParser::ParseFieldValue(const char*& p, const char* end, Field*
     f->value.i = static_cast<int64_t>(negative ? uint64_t{0} - magnitude : magnitude);
     return true;
   }
+  if (token.size() > 3 && token.ends_with("u32")) {
+    // Strix's extension for 32-bit counters (SNMP Counter32): rates tell wraps at 2^32.
+    bool negative, overflow;
+    uint64_t magnitude;
+    if (!ParseDecimal(tb, te - 3, 0xFFFFFFFFu, &negative, &magnitude, &overflow)) {
+      if (overflow) {
+        return Fail(begin, "u32 field value out of range: a 32-bit counter must be below 2^32");
+      }
+      return Fail(begin, std::string(kBadValue));
+    }
+    if (negative) return Fail(begin, "u32 field value is negative: a counter must be >= 0");
+    f->kind = ValueKind::kCounter32;
+    f->value.u = magnitude;
+    return true;
+  }
   if (token.back() == 'u') {
     bool negative, overflow;
     uint64_t magnitude;

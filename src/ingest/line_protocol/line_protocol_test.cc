@@ -135,6 +135,16 @@ TEST(LineProtocol, FloatFieldBecomesGaugeAtTheGivenTime) {
   EXPECT_EQ(pts[0].tag, 1u);
 }
 
+TEST(LineProtocol, U32SuffixMakesA32BitCounter) {
+  auto pts = ParseGood("if,host=sw1 in=4294967295u32 1700000000000000000");
+  ASSERT_EQ(pts.size(), 1u);
+  EXPECT_EQ(pts[0].kind, ValueKind::kCounter32);
+  EXPECT_EQ(pts[0].value.u, 4294967295u);
+  EXPECT_NE(ParseBad("if in=4294967296u32").find("below 2^32"), std::string::npos);
+  EXPECT_NE(ParseBad("if in=-3u32").find("negative"), std::string::npos);
+  EXPECT_NE(ParseBad("if in=u32").find("invalid"), std::string::npos);
+}
+
 TEST(LineProtocol, FloatSpellingsParseToTheNearestDouble) {
   for (const char* v : {"1.5", "-2", "1e3", "1E3", "1.5e-3", "-1.5E+3", ".5", "1.", "0", "007",
                         "0.1", "123456789012345678901234567890", "2.2250738585072014e-308",
