@@ -623,6 +623,65 @@ TEST_F(AgentTest, HubReadsPattoosOwnPageFromAnIndependentServer) {
   ::waitpid(py, nullptr, 0);
 }
 
+TEST_F(AgentTest, ModbusRegistersArriveInStrixdAfterTheMultiplier) {
+  // pymodbus (Debian's python3-pymodbus), not libmodbus, serves the registers.
+  const int plc = FreePort();
+  const std::string script =
+      std::string(std::getenv("STRIX_SOURCE_DIR")) + "/src/agents/modbus/testdata/modbus_server.py";
+  pid_t py = ::fork();
+  if (py == 0) {
+    ::execl("/usr/bin/python3", "python3", script.c_str(), "--port", std::to_string(plc).c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto listening = [&] {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(plc));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    ::close(fd);
+    return ok;
+  };
+  ASSERT_TRUE(WaitFor(listening, 15s));
+  AgentProcess agent(
+      dir_.Join("m"),
+      AgentYaml("plc-host",
+                "  plc:\n    type: modbus\n    interval: 1s\n    targets: [\"127.0.0.1:" +
+                    std::to_string(plc) +
+                    "\"]\n    unit: 1\n    holding_registers:\n"
+                    "      - {name: temp, address: 0, type: int16, multiplier: 0.1}\n"
+                    "      - {name: flow_be, address: 1, type: float32}\n"
+                    "      - {name: flow_le, address: 3, type: float32, word_order: little}\n"
+                    "      - {name: big, address: 5, type: uint32}\n"
+                    "      - {name: energy, address: 10, type: uint32, kind: counter}\n"
+                    "      - {name: broken, address: 40, type: float32}\n"
+                    "      - {name: missing, address: 5000, type: uint16}\n"));
+  ASSERT_TRUE(agent.Start()) << agent.output();
+  ASSERT_TRUE(WaitFor([&] { return Ticks("modbus_energy").size() >= 2; }, 20s)) << agent.output();
+  auto one = [&](const std::string& sel) {
+    auto s = Select(port_, reader_, sel);
+    EXPECT_EQ(s.size(), 1u) << sel;
+    return s.empty() ? Samples{} : s[0];
+  };
+  Samples temp = one("modbus_temp");
+  EXPECT_DOUBLE_EQ(temp.values.back(), -123.4);  // -1234 x 0.1
+  EXPECT_EQ(temp.labels["host"], "plc-host");
+  EXPECT_NEAR(one("modbus_flow_be").values.back(), 123.456, 1e-4);
+  EXPECT_NEAR(one("modbus_flow_le").values.back(), 123.456, 1e-4);
+  EXPECT_DOUBLE_EQ(one("modbus_big").values.back(), 3000000000.0);
+  Samples energy = one("modbus_energy");
+  EXPECT_EQ(energy.kind, "counter32");
+  EXPECT_GT(energy.values.back(), energy.values.front()) << "the counter advances";
+  // A NaN register and an out-of-range address are gaps, never 0.
+  EXPECT_TRUE(Select(port_, reader_, "modbus_broken").empty());
+  EXPECT_TRUE(Select(port_, reader_, "modbus_missing").empty());
+  EXPECT_EQ(agent.Stop(), 0);
+  ::kill(py, SIGTERM);
+  ::waitpid(py, nullptr, 0);
+}
+
 std::string RunCmd(const std::string& cmd, int* rc) {
   std::string out;
   if (FILE* p = ::popen((cmd + " 2>&1").c_str(), "r")) {

@@ -18,6 +18,7 @@
 #include "agents/lineproto/lineproto.h"
 #include "agents/linux/linux_input.h"
 #include "agents/linux/linux_pattoo.h"
+#include "agents/modbus/modbus_input.h"
 #include "agents/pattoo/decode.h"
 #include "agents/pattoo/encode.h"
 #include "agents/script/script_input.h"
@@ -385,6 +386,9 @@ Status AgentImpl::Init() {
         break;
       case InputType::kHub:
         input = std::make_unique<HubInput>(ic.hub_options, clock_);
+        break;
+      case InputType::kModbus:
+        input = std::make_unique<modbus::ModbusInput>(ic.modbus_options, clock_);
         break;
     }
     scheduler_->Add(ic.name, ic.interval_ms, ic.EffectiveTimeoutMs(), std::move(input));

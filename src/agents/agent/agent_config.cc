@@ -93,9 +93,11 @@ void BindInput(config::Section& s, const std::string& name, AgentConfig* c) {
   if (name == "agent") {
     s.Error("", "input name \"agent\" is taken by the agent's own self-metrics");
   }
-  s.Required("type").Enum(
-      "type", &in.type,
-      {{"linux", InputType::kLinux}, {"script", InputType::kScript}, {"hub", InputType::kHub}});
+  s.Required("type").Enum("type", &in.type,
+                          {{"linux", InputType::kLinux},
+                           {"script", InputType::kScript},
+                           {"hub", InputType::kHub},
+                           {"modbus", InputType::kModbus}});
   s.Duration("interval", &in.interval_ms, 1'000, kMaxInterval)
       .Duration("timeout", &in.timeout_ms, 100, kMaxInterval)
       .StringMap("labels", &in.labels);
@@ -112,6 +114,9 @@ void BindInput(config::Section& s, const std::string& name, AgentConfig* c) {
       break;
     case InputType::kHub:
       BindHub(s, &in.hub_options);
+      break;
+    case InputType::kModbus:
+      modbus::BindModbusOptions(s, &in.modbus_options);
       break;
   }
   c->inputs.push_back(std::move(in));

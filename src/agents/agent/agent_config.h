@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "agents/linux/linux_input.h"
+#include "agents/modbus/modbus_config.h"
 #include "agents/script/script_input.h"
 #include "core/env.h"
 #include "core/result.h"
@@ -54,7 +55,7 @@ struct HubOptions {
   int64_t timeout_ms = 5'000;
 };
 
-enum class InputType { kLinux, kScript, kHub };
+enum class InputType { kLinux, kScript, kHub, kModbus };
 
 struct InputConfig {
   std::string name;  // the `input` label
@@ -65,6 +66,7 @@ struct InputConfig {
   linuxhost::LinuxOptions linux_options;
   script::ScriptOptions script_options;
   HubOptions hub_options;
+  modbus::ModbusOptions modbus_options;
 
   int64_t EffectiveTimeoutMs() const;
 };
