@@ -22,6 +22,8 @@
 #include "agents/pattoo/decode.h"
 #include "agents/pattoo/encode.h"
 #include "agents/script/script_input.h"
+#include "agents/snmp/snmp_ifmib.h"
+#include "agents/snmp/snmp_input.h"
 #include "core/log.h"
 
 namespace strix::agents {
@@ -255,6 +257,40 @@ Status SelfInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
       q.fields.push_back({"spoke_polls", FieldValue::Counter(k.polls)});
       q.fields.push_back({"spoke_failures", FieldValue::Counter(k.failures)});
       q.fields.push_back({"spoke_bad_points", FieldValue::Counter(k.bad_points)});
+    } else if (const auto* m = dynamic_cast<const modbus::ModbusInput*>(raw)) {
+      modbus::ModbusStats k = m->Stats();
+      q.fields.push_back({"modbus_requests", FieldValue::Counter(k.requests)});
+      q.fields.push_back({"modbus_requests_failed", FieldValue::Counter(k.requests_failed)});
+      q.fields.push_back({"modbus_timeouts", FieldValue::Counter(k.timeouts)});
+      q.fields.push_back({"modbus_refused", FieldValue::Counter(k.refused)});
+      q.fields.push_back({"modbus_connect_errors", FieldValue::Counter(k.connect_errors)});
+      q.fields.push_back({"modbus_exceptions", FieldValue::Counter(k.exceptions)});
+      q.fields.push_back({"modbus_io_errors", FieldValue::Counter(k.io_errors)});
+      q.fields.push_back({"modbus_decode_errors", FieldValue::Counter(k.decode_errors)});
+      q.fields.push_back({"modbus_connects", FieldValue::Counter(k.connects)});
+      q.fields.push_back({"modbus_backoff_skips", FieldValue::Counter(k.backoff_skips)});
+      q.fields.push_back({"modbus_deadline_skips", FieldValue::Counter(k.deadline_skips)});
+    } else if (const auto* sn = dynamic_cast<const snmp::SnmpInput*>(raw)) {
+      snmp::SnmpCounters k = sn->counters();
+      q.fields.push_back({"snmp_requests", FieldValue::Counter(k.requests)});
+      q.fields.push_back({"snmp_targets_ok", FieldValue::Counter(k.targets_ok)});
+      q.fields.push_back({"snmp_timeouts", FieldValue::Counter(k.timeouts)});
+      q.fields.push_back({"snmp_auth_errors", FieldValue::Counter(k.auth_errors)});
+      q.fields.push_back({"snmp_other_errors", FieldValue::Counter(k.other_errors)});
+      q.fields.push_back({"snmp_deadline", FieldValue::Counter(k.deadline)});
+      q.fields.push_back({"snmp_varbinds", FieldValue::Counter(k.varbinds)});
+      q.fields.push_back({"snmp_gaps", FieldValue::Counter(k.gaps)});
+    } else if (const auto* im = dynamic_cast<const snmp::SnmpIfMibInput*>(raw)) {
+      snmp::SnmpIfMibInput::Counters k = im->counters();
+      q.fields.push_back({"snmp_polls", FieldValue::Counter(k.polls)});
+      q.fields.push_back({"snmp_failures", FieldValue::Counter(k.failures)});
+      q.fields.push_back({"snmp_timeouts", FieldValue::Counter(k.timeouts)});
+      q.fields.push_back({"snmp_auth_errors", FieldValue::Counter(k.auth_errors)});
+      q.fields.push_back({"snmp_deadline", FieldValue::Counter(k.deadline)});
+      q.fields.push_back({"snmp_interface_points", FieldValue::Counter(k.interfaces)});
+      q.fields.push_back({"snmp_hc_fallbacks", FieldValue::Counter(k.hc_fallbacks)});
+      q.fields.push_back({"snmp_hc_missing", FieldValue::Counter(k.hc_missing)});
+      q.fields.push_back({"snmp_bad_values", FieldValue::Counter(k.bad_values)});
     }
     out->push_back(std::move(q));
   }
@@ -389,6 +425,12 @@ Status AgentImpl::Init() {
         break;
       case InputType::kModbus:
         input = std::make_unique<modbus::ModbusInput>(ic.modbus_options, clock_);
+        break;
+      case InputType::kSnmp:
+        input = std::make_unique<snmp::SnmpInput>(ic.snmp_options, ic.name);
+        break;
+      case InputType::kSnmpIfMib:
+        input = std::make_unique<snmp::SnmpIfMibInput>(ic.snmp_ifmib_options, ic.name);
         break;
     }
     scheduler_->Add(ic.name, ic.interval_ms, ic.EffectiveTimeoutMs(), std::move(input));

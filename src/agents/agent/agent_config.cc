@@ -97,7 +97,9 @@ void BindInput(config::Section& s, const std::string& name, AgentConfig* c) {
                           {{"linux", InputType::kLinux},
                            {"script", InputType::kScript},
                            {"hub", InputType::kHub},
-                           {"modbus", InputType::kModbus}});
+                           {"modbus", InputType::kModbus},
+                           {"snmp", InputType::kSnmp},
+                           {"snmp_ifmib", InputType::kSnmpIfMib}});
   s.Duration("interval", &in.interval_ms, 1'000, kMaxInterval)
       .Duration("timeout", &in.timeout_ms, 100, kMaxInterval)
       .StringMap("labels", &in.labels);
@@ -117,6 +119,14 @@ void BindInput(config::Section& s, const std::string& name, AgentConfig* c) {
       break;
     case InputType::kModbus:
       modbus::BindModbusOptions(s, &in.modbus_options);
+      break;
+    case InputType::kSnmp:
+      in.snmp_options.path = "inputs." + name;
+      snmp::BindSnmpOptions(s, &in.snmp_options);
+      break;
+    case InputType::kSnmpIfMib:
+      in.snmp_ifmib_options.path = "inputs." + name;
+      snmp::BindSnmpIfMibOptions(s, &in.snmp_ifmib_options);
       break;
   }
   c->inputs.push_back(std::move(in));
@@ -230,6 +240,18 @@ Status ResolveToken(Env& env, AgentConfig* c) {
     buf.pop_back();
   if (buf.empty()) return Status::InvalidArgument("token file is empty", c->server.token_file);
   c->server.token = std::move(buf);
+  return Status::Ok();
+}
+
+Status ResolveSecrets(Env& env, AgentConfig* c) {
+  STRIX_RETURN_IF_ERROR(ResolveToken(env, c));
+  for (InputConfig& in : c->inputs) {
+    if (in.type == InputType::kSnmp) {
+      STRIX_RETURN_IF_ERROR(snmp::ResolveSnmpSecrets(env, &in.snmp_options));
+    } else if (in.type == InputType::kSnmpIfMib) {
+      STRIX_RETURN_IF_ERROR(snmp::ResolveSnmpIfMibSecrets(env, &in.snmp_ifmib_options));
+    }
+  }
   return Status::Ok();
 }
 

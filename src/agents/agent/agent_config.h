@@ -3,7 +3,8 @@
 // exactly this loading and validation and prints file:line:column errors.
 //
 // Input-specific options are the input modules' own structs (LinuxOptions,
-// ScriptOptions, HubOptions): this file only binds them to YAML keys.
+// ScriptOptions, HubOptions, ModbusOptions, SnmpOptions, SnmpIfMibOptions): this file
+// only binds them to YAML keys.
 //
 // Thread-safety: plain values.
 #pragma once
@@ -16,6 +17,8 @@
 #include "agents/linux/linux_input.h"
 #include "agents/modbus/modbus_config.h"
 #include "agents/script/script_input.h"
+#include "agents/snmp/snmp_config.h"
+#include "agents/snmp/snmp_ifmib.h"
 #include "core/env.h"
 #include "core/result.h"
 
@@ -55,7 +58,7 @@ struct HubOptions {
   int64_t timeout_ms = 5'000;
 };
 
-enum class InputType { kLinux, kScript, kHub, kModbus };
+enum class InputType { kLinux, kScript, kHub, kModbus, kSnmp, kSnmpIfMib };
 
 struct InputConfig {
   std::string name;  // the `input` label
@@ -67,6 +70,8 @@ struct InputConfig {
   script::ScriptOptions script_options;
   HubOptions hub_options;
   modbus::ModbusOptions modbus_options;
+  snmp::SnmpOptions snmp_options;
+  snmp::SnmpIfMibOptions snmp_ifmib_options;
 
   int64_t EffectiveTimeoutMs() const;
 };
@@ -108,5 +113,9 @@ Result<AgentConfig> ParseAgentConfig(std::string_view yaml, const std::string& n
 
 // Reads server.token_file into server.token when set (trailing whitespace stripped).
 Status ResolveToken(Env& env, AgentConfig* config);
+
+// ResolveToken, then the inputs' secret files (SNMP community_file, auth_password_file,
+// priv_password_file): what strix-agent and check-config run after loading.
+Status ResolveSecrets(Env& env, AgentConfig* config);
 
 }  // namespace strix::agents

@@ -141,6 +141,67 @@ TEST(AgentConfig, UnknownKeyOfAnotherInputTypeIsAnError) {
       << c.status().message();
 }
 
+TEST(AgentConfig, SnmpInputsBindAndTheirErrorsNameTheLine) {
+  std::string y = std::string(kMinimal) +
+                  "inputs:\n"
+                  "  sw:\n"
+                  "    type: snmp\n"
+                  "    version: 3\n"
+                  "    username: mon\n"
+                  "    security_level: authPriv\n"
+                  "    auth_protocol: SHA-512\n"
+                  "    auth_password: authpass-1\n"
+                  "    priv_protocol: AES-256\n"
+                  "    priv_password: privpass-1\n"
+                  "    targets: [\"192.0.2.1:1161\"]\n"
+                  "    oids: [{oid: .1.3.6.1.2.1.1.3.0, name: uptime}]\n"
+                  "  ifs:\n"
+                  "    type: snmp_ifmib\n"
+                  "    community: public\n"
+                  "    targets: [192.0.2.2]\n";
+  Result<AgentConfig> c = ParseAgentConfig(y, "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->inputs.size(), 2u);
+  EXPECT_EQ(c->inputs[0].type, InputType::kSnmp);
+  ASSERT_EQ(c->inputs[0].snmp_options.groups.size(), 1u);
+  const snmp::TargetSpec& t = c->inputs[0].snmp_options.groups[0].targets.at(0);
+  EXPECT_EQ(t.target.port, 1161);
+  EXPECT_EQ(t.credentials.auth, snmp::AuthProtocol::kSha512);
+  EXPECT_EQ(t.credentials.priv, snmp::PrivProtocol::kAes256);
+  EXPECT_EQ(c->inputs[1].type, InputType::kSnmpIfMib);
+  ASSERT_EQ(c->inputs[1].snmp_ifmib_options.targets.size(), 1u);
+  EXPECT_EQ(c->inputs[1].snmp_ifmib_options.targets[0].credentials.community, "public");
+
+  // v3 without a user name: the error names the file, line and key.
+  std::string bad = std::string(kMinimal) +
+                    "inputs:\n"
+                    "  sw:\n"
+                    "    type: snmp\n"
+                    "    version: 3\n"
+                    "    targets: [192.0.2.1]\n"
+                    "    oids: [{oid: .1.3.6.1.2.1.1.3.0, name: uptime}]\n";
+  Result<AgentConfig> e = ParseAgentConfig(bad, "b.yaml");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("b.yaml:"), std::string::npos) << e.status().message();
+  EXPECT_NE(e.status().message().find("inputs.sw"), std::string::npos) << e.status().message();
+  EXPECT_NE(e.status().message().find("username"), std::string::npos) << e.status().message();
+}
+
+TEST(AgentConfig, SnmpSecretFilesAreReadAtStart) {
+  std::string y = std::string(kMinimal) +
+                  "inputs:\n"
+                  "  sw:\n"
+                  "    type: snmp\n"
+                  "    community_file: /nonexistent/strix-community\n"
+                  "    targets: [192.0.2.1]\n"
+                  "    oids: [{oid: .1.3.6.1.2.1.1.3.0, name: uptime}]\n";
+  Result<AgentConfig> c = ParseAgentConfig(y, "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  Status st = ResolveSecrets(Env::Default(), &*c);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.ToString().find("/nonexistent/strix-community"), std::string::npos) << st.ToString();
+}
+
 TEST(AgentConfig, MissingServerIsAnError) {
   Result<AgentConfig> c = ParseAgentConfig("agent:\n  host: x\n", "a.yaml");
   ASSERT_FALSE(c.ok());

@@ -37,7 +37,7 @@ struct Options {
 
 Result<AgentConfig> LoadAll(const std::string& path) {
   STRIX_ASSIGN_OR_RETURN(AgentConfig c, LoadAgentConfig(Env::Default(), path));
-  STRIX_RETURN_IF_ERROR(ResolveToken(Env::Default(), &c));
+  STRIX_RETURN_IF_ERROR(ResolveSecrets(Env::Default(), &c));
   return c;
 }
 

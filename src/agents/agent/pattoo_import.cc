@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "agents/modbus/modbus_pattoo_import.h"
+#include "agents/snmp/snmp_pattoo_import.h"
 #include "core/config.h"
 
 namespace strix::agents {
@@ -166,9 +168,40 @@ Result<PattooImport> ImportPattooConfig(Env& env, const std::string& dir) {
       }
     }
   }
-  for (const char* name :
-       {"pattoo_agent_snmpd", "pattoo_agent_snmp_ifmibd", "pattoo_agent_modbustcpd",
-        "pattoo_agent_bacnetipd", "pattoo_agent_opcuad"}) {
+  {
+    const std::string f = JoinPath(dir, "pattoo_agent_modbustcpd.yaml");
+    if (env.FileExists(f)) {
+      STRIX_ASSIGN_OR_RETURN(std::string text, ReadFileToString(env, f));
+      STRIX_ASSIGN_OR_RETURN(modbus::ModbusPattooImport m, modbus::ImportPattooModbus(text, f));
+      for (std::string& w : m.warnings) out.warnings.push_back(std::move(w));
+      if (m.options.groups.empty()) {
+        out.warnings.push_back(f + ": no usable polling group; the Modbus input is not imported");
+      } else {
+        inputs +=
+            "  modbus:                     # from pattoo_agent_modbustcpd.yaml\n"
+            "    type: modbus\n"
+            "    interval: " +
+            std::to_string(m.interval_ms / 1000) + "s\n" +
+            modbus::ModbusOptionsToYaml(m.options, 4);
+      }
+    }
+  }
+  for (const bool ifmib : {false, true}) {
+    const std::string f =
+        JoinPath(dir, ifmib ? "pattoo_agent_snmp_ifmibd.yaml" : "pattoo_agent_snmpd.yaml");
+    if (!env.FileExists(f)) continue;
+    STRIX_ASSIGN_OR_RETURN(std::string text, ReadFileToString(env, f));
+    STRIX_ASSIGN_OR_RETURN(snmp::SnmpImport m,
+                           snmp::ImportPattooSnmp(text, f, ifmib, ifmib ? "snmp_ifmib" : "snmp"));
+    for (std::string& w : m.notes) out.warnings.push_back(std::move(w));
+    if (m.yaml.empty()) {
+      out.warnings.push_back(f + ": no target is in both a polling group and an auth group; " +
+                             "the SNMP input is not imported");
+    } else {
+      inputs += m.yaml;
+    }
+  }
+  for (const char* name : {"pattoo_agent_bacnetipd", "pattoo_agent_opcuad"}) {
     if (env.FileExists(JoinPath(dir, std::string(name) + ".yaml"))) {
       out.warnings.push_back(std::string(name) +
                              ".yaml: not imported: strix-agent has no input for it yet");

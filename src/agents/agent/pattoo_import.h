@@ -5,8 +5,11 @@
 // Imported: the server address (pattoo_agent_api), log level and daemon directory, the
 // Linux autonomous agent (polling_interval -> a linux input), the Linux spoke
 // (ip_listen_address, ip_bind_port -> spoke) and the Linux hub (polling_interval,
-// ip_targets or ip_devices -> a hub input of pattoo spokes). Files of agents strix-agent
-// has no input for yet are named in `warnings`, not imported.
+// ip_targets or ip_devices -> a hub input of pattoo spokes) and the Modbus TCP agent
+// (pattoo_agent_modbustcpd.yaml -> a modbus input, modbus/modbus_pattoo_import.h) and
+// the SNMP agents (pattoo_agent_snmpd.yaml -> an snmp input,
+// pattoo_agent_snmp_ifmibd.yaml -> an snmp_ifmib input, snmp/snmp_pattoo_import.h). Files
+// of agents strix-agent has no input for yet are named in `warnings`, not imported.
 //
 // Thread-safety: a pure function of the files.
 #pragma once
