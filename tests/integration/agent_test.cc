@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "agents/snmp/testing/snmpd.h"
 #include "core/testing/temp_dir.h"
 #include "harness.h"
 
@@ -143,6 +144,7 @@ struct Samples {
   std::map<std::string, std::string> labels;
   std::vector<int64_t> ts;
   std::vector<double> values;
+  std::vector<std::string> states;  // the values of a state series
 };
 
 // GET /api/v1/select (raw) for a selector; every series in the answer.
@@ -200,6 +202,8 @@ std::vector<Samples> Select(int port, const std::string& token, const std::strin
         d = static_cast<double>(uint64_t(v));
       } else if (v.is<int64_t>()) {
         d = static_cast<double>(int64_t(v));
+      } else if (v.is<std::string_view>()) {
+        x.states.emplace_back(std::string_view(v));
       }
       x.values.push_back(d);
     }
@@ -680,6 +684,119 @@ TEST_F(AgentTest, ModbusRegistersArriveInStrixdAfterTheMultiplier) {
   EXPECT_EQ(agent.Stop(), 0);
   ::kill(py, SIGTERM);
   ::waitpid(py, nullptr, 0);
+}
+
+// Debian's snmpd (not net-snmp's client code that strix-agent links) serves fixed values,
+// the system scalars and the interface tables; strix-agent polls it with v2c and v3
+// authPriv, and the values are read back through strixd with their SNMP-derived kinds.
+TEST_F(AgentTest, SnmpValuesArriveInStrixdWithTheirKinds) {
+  using agents::snmp::testing::SnmpdProcess;
+  agents::snmp::testing::SnmpdOptions o;
+  o.communities = {"strixpublic"};
+  o.users = {{"mon", agents::snmp::AuthProtocol::kSha256, "authpass-123",
+              agents::snmp::PrivProtocol::kAes128, "privpass-123"}};
+  o.sys_name = "edge-switch";
+  const std::string pass =
+      std::string(std::getenv("STRIX_SOURCE_DIR")) + "/src/agents/snmp/testdata/pass_counter64.sh";
+  o.extra_config = {
+      "override .1.3.6.1.4.1.99999.1.0 counter 4294967290",
+      "override .1.3.6.1.4.1.99999.3.0 uinteger 42",
+      "override .1.3.6.1.4.1.99999.4.0 integer -5",
+      "override .1.3.6.1.4.1.99999.5.0 octet_str \"firmware 1.2\"",
+      "pass .1.3.6.1.4.1.99998 /bin/sh " + pass,
+  };
+  auto snmpd = SnmpdProcess::Start(std::move(o));
+  ASSERT_TRUE(snmpd.ok()) << snmpd.status().ToString();
+  const std::string target = "\"127.0.0.1:" + std::to_string((*snmpd)->port()) + "\"";
+  std::ofstream(dir_.Join("community")) << "strixpublic\n";
+  std::ofstream(dir_.Join("authpass")) << "authpass-123\n";
+  AgentProcess agent(
+      dir_.Join("s"),
+      AgentYaml("snmp-host",
+                "  sw:\n    type: snmp\n    interval: 1s\n    version: 2c\n"
+                "    community_file: " +
+                    dir_.Join("community") + "\n    targets: [" + target +
+                    "]\n    oids:\n"
+                    "      - {oid: .1.3.6.1.4.1.99999.1.0, name: c32}\n"
+                    "      - {oid: .1.3.6.1.4.1.99998.1.0, name: c64}\n"
+                    "      - {oid: .1.3.6.1.4.1.99999.3.0, name: g, multiplier: 0.5}\n"
+                    "      - {oid: .1.3.6.1.4.1.99999.4.0, name: i}\n"
+                    "      - {oid: .1.3.6.1.4.1.99999.5.0, name: fw}\n"
+                    "      - {oid: .1.3.6.1.2.1.1.3.0, name: uptime}\n"
+                    "      - {oid: .1.3.6.1.2.1.1.5.0, name: sysname}\n"
+                    "      - {oid: .1.3.6.1.4.1.99999.77.0, name: absent}\n"
+                    "      - {oid: .1.3.6.1.2.1.2.2.1.2, name: if_descr, walk: true}\n"
+                    "      - {oid: .1.3.6.1.2.1.2.2.1.10, name: if_in_octets, walk: true}\n"
+                    "  ifs:\n    type: snmp_ifmib\n    interval: 1s\n    version: 3\n"
+                    "    username: mon\n    security_level: authPriv\n"
+                    "    auth_protocol: SHA-256\n    auth_password_file: " +
+                    dir_.Join("authpass") +
+                    "\n    priv_protocol: AES-128\n    priv_password: privpass-123\n"
+                    "    targets: [" +
+                    target +
+                    "]\n"
+                    "  wrong:\n    type: snmp\n    interval: 1s\n    community: nope\n"
+                    "    request_timeout: 200ms\n    retries: 0\n    targets: [" +
+                    target + "]\n    oids: [{oid: .1.3.6.1.2.1.1.3.0, name: uptime}]\n"));
+  ASSERT_TRUE(agent.Start()) << agent.output();
+  ASSERT_TRUE(WaitFor([&] { return Ticks("snmp_c32").size() >= 2; }, 20s)) << agent.output();
+  ASSERT_TRUE(WaitFor([&] { return !Select(port_, reader_, "snmp_if_oper_status").empty(); }, 20s))
+      << agent.output();
+  auto one = [&](const std::string& sel) {
+    auto v = Select(port_, reader_, sel);
+    EXPECT_EQ(v.size(), 1u) << sel;
+    return v.empty() ? Samples{} : v[0];
+  };
+  Samples c32 = one("snmp_c32");
+  EXPECT_EQ(c32.kind, "counter32");
+  EXPECT_DOUBLE_EQ(c32.values.back(), 4294967290.0);
+  EXPECT_EQ(c32.labels["target"], "127.0.0.1:" + std::to_string((*snmpd)->port()));
+  EXPECT_EQ(c32.labels["host"], "snmp-host");
+  EXPECT_EQ(c32.labels["input"], "sw");
+  Samples c64 = one("snmp_c64");
+  EXPECT_EQ(c64.kind, "counter64");
+  EXPECT_DOUBLE_EQ(c64.values.back(), 12345678901234.0);
+  Samples g = one("snmp_g");
+  EXPECT_EQ(g.kind, "gauge");
+  EXPECT_DOUBLE_EQ(g.values.back(), 21.0);  // Gauge32 42 x 0.5
+  EXPECT_DOUBLE_EQ(one("snmp_i").values.back(), -5.0);
+  Samples fw = one("snmp_fw");
+  EXPECT_EQ(fw.kind, "state");
+  ASSERT_FALSE(fw.states.empty());
+  EXPECT_EQ(fw.states.back(), "firmware 1.2");
+  Samples sysname = one("snmp_sysname");
+  ASSERT_FALSE(sysname.states.empty());
+  EXPECT_EQ(sysname.states.back(), "edge-switch");
+  Samples up = one("snmp_uptime");
+  EXPECT_EQ(up.kind, "gauge");  // TimeTicks
+  EXPECT_GT(up.values.back(), 0);
+  // An OID the agent does not have is a gap, never 0.
+  EXPECT_TRUE(Select(port_, reader_, "snmp_absent").empty());
+  // A walked column: one series per row, tagged with the row's index; `lo` is index 1.
+  Samples lo = one("snmp_if_descr{index=\"1\"}");
+  ASSERT_FALSE(lo.states.empty());
+  EXPECT_EQ(lo.states.back(), "lo");
+  EXPECT_EQ(one("snmp_if_in_octets{index=\"1\"}").kind, "counter32");
+  // IF-MIB over v3 authPriv: 64-bit counters from ifXTable, labels and status states.
+  Samples hc = one("snmp_if_in_octets{if_name=\"lo\",input=\"ifs\"}");
+  EXPECT_EQ(hc.kind, "counter64");
+  EXPECT_EQ(hc.labels["if_index"], "1");
+  EXPECT_EQ(hc.labels["if_descr"], "lo");
+  Samples oper = one("snmp_if_oper_status{if_name=\"lo\"}");
+  EXPECT_EQ(oper.kind, "state");
+  ASSERT_FALSE(oper.states.empty());
+  EXPECT_EQ(oper.states.back(), "up");
+  // A wrong community gets no answer: no data, a counted timeout and a clear log line.
+  EXPECT_TRUE(Select(port_, reader_, "snmp_uptime{input=\"wrong\"}").empty());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto t = Select(port_, reader_, "strix_agent_input_snmp_timeouts{name=\"wrong\"}");
+        return !t.empty() && t[0].values.back() >= 1;
+      },
+      15s))
+      << agent.output();
+  EXPECT_EQ(agent.Stop(), 0);
+  EXPECT_NE(agent.output().find("wrong community"), std::string::npos) << agent.output();
 }
 
 std::string RunCmd(const std::string& cmd, int* rc) {
