@@ -35,6 +35,7 @@ struct SnmpInput::Job {
   std::vector<size_t> walk_oids;    // likewise for request.walks
   PollError logged = PollError::kNone;
   std::set<size_t> logged_absent;  // group oid indexes logged as absent
+  std::set<size_t> logged_scaled;  // ... logged as counters with an unused multiplier
   bool logged_warning = false;
 };
 
@@ -138,6 +139,16 @@ Status SnmpInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
                   "oid", o.text, "type", VarTypeName(vb.type));
       }
     };
+    // A counter is sent as read: a multiplier or offset given for an OID of automatic
+    // kind that turns out to be a counter is not used, which the user learns once.
+    auto note_scaled = [&](size_t oi, const FieldValue& v) {
+      const OidSpec& o = g.oids[oi];
+      if (v.kind != ValueKind::kCounter && v.kind != ValueKind::kCounter32) return;
+      if (o.multiplier == 1 && o.offset == 0) return;
+      if (!job.logged_scaled.insert(oi).second) return;
+      STRIX_LOG(kWarn, "snmp: a counter is sent as read; its multiplier and offset are not used",
+                "input", name_, "target", job.label, "name", o.name, "oid", o.text);
+    };
     // Scalars: one point.
     Point scalars;
     for (size_t k = 0; k < job.scalar_oids.size(); ++k) {
@@ -150,6 +161,7 @@ Status SnmpInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
         note_absent(oi, vb);
         continue;
       }
+      note_scaled(oi, *v);
       scalars.fields.push_back({o.name, std::move(*v)});
     }
     if (!scalars.fields.empty()) {
@@ -178,6 +190,7 @@ Status SnmpInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
           gaps_.fetch_add(1, std::memory_order_relaxed);
           continue;
         }
+        note_scaled(oi, *v);
         std::string index = OidSuffix(vb.oid, o.oid);
         auto [it, inserted] = rows.try_emplace(index);
         if (inserted) order.push_back(index);
