@@ -189,7 +189,10 @@ std::vector<Point> BuildIfMibPoints(const IfMibWalk& walk, const std::string& ta
   }
 
   std::vector<Point> points;
-  for (const auto& [if_index, row] : rows) {
+  for (const auto& entry : rows) {
+    // Not a structured binding: the lambdas below capture these (clang 14 refuses that).
+    const uint32_t if_index = entry.first;
+    const Row& row = entry.second;
     auto get = [&](IfColumn c) { return row.v[Index(c)]; };
     auto text = [&](IfColumn c) -> std::string {
       const VarBind* vb = get(c);
