@@ -39,6 +39,11 @@ FieldValue Text(std::string_view b) {
     if ((u < 0x20 && c != '\t' && c != '\n' && c != '\r') || u == 0x7f) printable = false;
   }
   std::string s = printable ? std::string(b) : Hex(b);
+  // Multi-line texts (a sysDescr with \r\n) stay text, on one line: the line protocol
+  // cannot carry a newline in a string, and a lone \r would look like one in most places.
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
   Truncate(&s);
   return FieldValue::State(std::move(s));
 }

@@ -42,6 +42,9 @@ TEST(SnmpValue, IntegerGaugeTimeTicksAreGaugesWithMultiplierAndOffset) {
 
 TEST(SnmpValue, OctetStringIsStateTextOrHex) {
   EXPECT_EQ(*ToFieldValue(Vb(VarType::kOctetString, 0, 0, "hello")), FieldValue::State("hello"));
+  EXPECT_EQ(*ToFieldValue(Vb(VarType::kOctetString, 0, 0, "Cisco IOS\r\nVersion 15\tx")),
+            FieldValue::State("Cisco IOS  Version 15\tx"))
+      << "one line: CR and LF become spaces, a tab stays";
   EXPECT_EQ(*ToFieldValue(Vb(VarType::kOctetString, 0, 0, std::string("eth0\0\0", 6))),
             FieldValue::State("eth0"));
   EXPECT_EQ(*ToFieldValue(Vb(VarType::kOctetString, 0, 0, std::string("\x00\x1a\xff", 3))),
