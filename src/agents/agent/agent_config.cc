@@ -117,9 +117,23 @@ void BindInput(config::Section& s, const std::string& name, AgentConfig* c) {
     case InputType::kHub:
       BindHub(s, &in.hub_options);
       break;
-    case InputType::kModbus:
+    case InputType::kModbus: {
       modbus::BindModbusOptions(s, &in.modbus_options);
+      // A request that may take the whole round would let one silent device starve the
+      // others every round: a request gets at most half the input's timeout by default,
+      // and a request_timeout that is not shorter than the round is an error.
+      const int64_t round_ms = in.EffectiveTimeoutMs();
+      int64_t& rt = in.modbus_options.request_timeout_ms;
+      if (!s.Has("request_timeout")) {
+        rt = std::max<int64_t>(10, std::min(rt, round_ms / 2));
+      } else if (rt >= round_ms) {
+        s.Error("request_timeout", "must be shorter than the input's timeout (" +
+                                       std::to_string(round_ms) +
+                                       " ms): a device that does not answer would take the "
+                                       "whole round");
+      }
       break;
+    }
     case InputType::kSnmp:
       in.snmp_options.path = "inputs." + name;
       snmp::BindSnmpOptions(s, &in.snmp_options);

@@ -187,6 +187,29 @@ TEST(AgentConfig, SnmpInputsBindAndTheirErrorsNameTheLine) {
   EXPECT_NE(e.status().message().find("username"), std::string::npos) << e.status().message();
 }
 
+TEST(AgentConfig, ModbusRequestTimeoutFitsInTheRound) {
+  const std::string input =
+      "inputs:\n"
+      "  plc:\n"
+      "    type: modbus\n"
+      "    interval: 1s\n"
+      "    targets: [192.0.2.7]\n"
+      "    coils: [{name: pump, address: 0}]\n";
+  // Not given: the default 1 s is cut to half the round (900 ms at a 1 s interval).
+  Result<AgentConfig> c = ParseAgentConfig(std::string(kMinimal) + input, "a.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->inputs[0].modbus_options.request_timeout_ms, 450);
+  // Given and as long as the round: an error at its line.
+  Result<AgentConfig> bad =
+      ParseAgentConfig(std::string(kMinimal) + input + "    request_timeout: 900ms\n", "a.yaml");
+  ASSERT_FALSE(bad.ok());
+  const std::string e(bad.status().message());
+  EXPECT_NE(e.find("a.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("request_timeout: must be shorter than the input's timeout (900 ms)"),
+            std::string::npos)
+      << e;
+}
+
 TEST(AgentConfig, SnmpSecretFilesAreReadAtStart) {
   std::string y = std::string(kMinimal) +
                   "inputs:\n"

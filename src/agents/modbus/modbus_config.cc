@@ -108,6 +108,12 @@ void BindRegister(config::Section& r, std::optional<Table> fixed_table, const Mo
       for (auto k : {"word_order", "multiplier", "offset", "bit"}) not_for(k, "strings");
       if (v.kind == Kind::kCounter) r.Error("kind", "a string cannot be a counter");
       break;
+    case DataType::kInt16:
+    case DataType::kUint16:
+      // One register: there is no word order to choose.
+      for (auto k : {"bit", "length", "word_order"})
+        not_for(k, std::string(DataTypeName(v.type)) + " values");
+      break;
     default:
       for (auto k : {"bit", "length"}) not_for(k, std::string(DataTypeName(v.type)) + " values");
       break;

@@ -183,6 +183,9 @@ TEST(ModbusConfig, OptionsThatDoNotApplyAreErrors) {
   EXPECT_HAS(Errors("targets: [plc]\nholding_registers: [{name: a, address: 0, type: float32, "
                     "bit: 2}]\n"),
              "bit does not apply to float32 values");
+  EXPECT_HAS(Errors("targets: [plc]\nholding_registers: [{name: a, address: 0, type: int16, "
+                    "word_order: little}]\n"),
+             "word_order does not apply to int16 values");
   EXPECT_HAS(Errors("targets: [plc]\nholding_registers: [{name: a, address: 0, multiplier: 0}]\n"),
              "a multiplier of 0");
   EXPECT_HAS(Errors("targets: [plc]\nregisters: [{name: a, address: 0}]\n"),

@@ -12,7 +12,6 @@
 // Invariant: connected implies ctx != nullptr.
 #include "agents/modbus/modbus_input.h"
 
-#include <arpa/inet.h>
 #include <modbus.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -21,6 +20,7 @@
 #include <cerrno>
 #include <limits>
 #include <span>
+#include <stop_token>
 #include <string>
 
 #include "core/log.h"
@@ -33,7 +33,6 @@ using Failure = ModbusInput::Failure;
 
 // Less time than this left in the round: the request is not sent.
 constexpr int64_t kMinRequestNs = 5'000'000;
-constexpr int64_t kMaxByteTimeoutNs = 500'000'000;
 
 std::string_view FailureName(Failure f) {
   switch (f) {
@@ -72,9 +71,10 @@ void SetTimeouts(modbus_t* ctx, int64_t timeout_ns) {
   int64_t us = std::max<int64_t>(timeout_ns / 1000, 1000);
   modbus_set_response_timeout(ctx, static_cast<uint32_t>(us / 1'000'000),
                               static_cast<uint32_t>(us % 1'000'000));
-  int64_t bus = std::min<int64_t>(us, kMaxByteTimeoutNs / 1000);
-  modbus_set_byte_timeout(ctx, static_cast<uint32_t>(bus / 1'000'000),
-                          static_cast<uint32_t>(bus % 1'000'000));
+  // No byte timeout: libmodbus then wants the whole answer within the response timeout
+  // (with one, each received chunk would restart the wait and a trickling device could
+  // hold a request several times longer).
+  modbus_set_byte_timeout(ctx, 0, 0);
 }
 
 }  // namespace
@@ -166,6 +166,14 @@ ModbusStats ModbusInput::Stats() const {
   return s;
 }
 
+void ModbusInput::Close(Connection* c) {
+  {
+    MutexLock lock(&stop_mu_);
+    if (c->ctx != nullptr && active_fd_ == modbus_get_socket(c->ctx)) active_fd_ = -1;
+  }
+  c->Close();
+}
+
 int64_t ModbusInput::TimeLeftNs(const CollectContext& ctx) const {
   return ctx.deadline_mono_ns - clock_.MonotonicNanos();
 }
@@ -200,16 +208,20 @@ bool ModbusInput::Note(Connection* c, Failure kind) {
   return true;
 }
 
-bool ModbusInput::Connect(Connection* c, const CollectContext& ctx) {
-  c->Close();
-  const int64_t timeout_ns = std::min(options_.request_timeout_ms * 1'000'000, TimeLeftNs(ctx));
+bool ModbusInput::Connect(Connection* c, const CollectContext& ctx, bool* cut) {
+  Close(c);
   // Resolve here rather than in libmodbus, which reports a name that does not resolve as
-  // "connection refused".
+  // "connection refused". An address is taken as it is (no lookup at all).
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST;
   addrinfo* res = nullptr;
   int rc = ::getaddrinfo(c->target.host.c_str(), nullptr, &hints, &res);
+  if (rc == EAI_NONAME) {
+    hints.ai_flags = AI_ADDRCONFIG;
+    rc = ::getaddrinfo(c->target.host.c_str(), nullptr, &hints, &res);
+  }
   if (rc != 0 || res == nullptr) {
     if (Note(c, Failure::kConnect)) {
       STRIX_LOG(kWarn, "modbus: connect failed", "target", c->label, "kind", "connect", "reason",
@@ -218,13 +230,28 @@ bool ModbusInput::Connect(Connection* c, const CollectContext& ctx) {
     if (res) ::freeaddrinfo(res);
     return false;
   }
-  char ip[INET6_ADDRSTRLEN] = {};
-  const void* addr =
-      res->ai_family == AF_INET6
-          ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr)
-          : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr);
-  ::inet_ntop(res->ai_family, addr, ip, sizeof(ip));
+  // The numeric form, with an IPv6 scope ("fe80::1%eth0") kept.
+  char ip[NI_MAXHOST] = {};
+  rc = ::getnameinfo(res->ai_addr, res->ai_addrlen, ip, sizeof(ip), nullptr, 0, NI_NUMERICHOST);
   ::freeaddrinfo(res);
+  if (rc != 0) {
+    if (Note(c, Failure::kConnect)) {
+      STRIX_LOG(kWarn, "modbus: connect failed", "target", c->label, "kind", "connect", "reason",
+                std::string("address not usable: ") + ::gai_strerror(rc));
+    }
+    return false;
+  }
+  // Measured after the lookup, which may have taken some of the round.
+  const int64_t request_timeout_ns = options_.request_timeout_ms * 1'000'000;
+  const int64_t timeout_ns = std::min(request_timeout_ns, TimeLeftNs(ctx));
+  if (timeout_ns < kMinRequestNs) {
+    *cut = true;
+    if (Note(c, Failure::kDeadline)) {
+      STRIX_LOG(kWarn, "modbus: round deadline reached before connecting", "target", c->label,
+                "kind", "deadline");
+    }
+    return false;
+  }
 
   const std::string port = std::to_string(c->target.port);
   c->ctx = modbus_new_tcp_pi(ip, port.c_str());
@@ -249,10 +276,16 @@ bool ModbusInput::Connect(Connection* c, const CollectContext& ctx) {
       // libmodbus gives up a non-blocking connect at its timeout without setting errno.
       kind = Failure::kTimeout;
       reason = "no connection within " + std::to_string(timeout_ns / 1'000'000) + "ms";
+      if (timeout_ns < request_timeout_ns) {
+        // Cut short by the round's deadline: not (yet) the device's fault, no backoff.
+        kind = Failure::kDeadline;
+        reason += ", cut short by the round's deadline";
+        *cut = true;
+      }
     } else {
       reason = modbus_strerror(err);
     }
-    c->Close();
+    Close(c);
     if (Note(c, kind)) {
       STRIX_LOG(kWarn, "modbus: connect failed", "target", c->label, "kind", FailureName(kind),
                 "reason", reason);
@@ -261,6 +294,10 @@ bool ModbusInput::Connect(Connection* c, const CollectContext& ctx) {
   }
   connects_.fetch_add(1, std::memory_order_relaxed);
   c->connected = true;
+  {
+    MutexLock lock(&stop_mu_);
+    active_fd_ = modbus_get_socket(c->ctx);
+  }
   return true;
 }
 
@@ -288,7 +325,7 @@ bool ModbusInput::Read(Connection* c, const Job& job, const ReadRequest& q, int6
   if (rc == q.count) return true;
   requests_failed_.fetch_add(1, std::memory_order_relaxed);
   *err = rc == -1 ? errno : EMBBADDATA;
-  if (*err >= EMBXILFUN && *err <= EMBXGTAR) {
+  if ((*err >= EMBXILFUN && *err <= EMBXGTAR) || *err == EMBBADEXC) {
     *kind = Failure::kException;
   } else if (*err == ETIMEDOUT) {
     *kind = Failure::kTimeout;
@@ -299,22 +336,37 @@ bool ModbusInput::Read(Connection* c, const Job& job, const ReadRequest& q, int6
 }
 
 Status ModbusInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
-  for (size_t i = 0; i < connections_.size(); ++i) {
+  // A stop request shuts down the socket a request is waiting on, so the agent does not
+  // wait for the request's timeout to stop.
+  std::stop_callback on_stop(ctx.stop, [this] {
+    MutexLock lock(&stop_mu_);
+    if (active_fd_ >= 0) ::shutdown(active_fd_, SHUT_RDWR);
+  });
+  const size_t n = connections_.size();
+  if (n == 0) return Status::Ok();
+  const size_t first = first_;
+  first_ = (first_ + 1) % n;
+  for (size_t k = 0; k < n; ++k) {
     if (ctx.stop.stop_requested()) return Status::Cancelled("modbus: stopping");
-    Connection* c = connections_[i].get();
+    Connection* c = connections_[(first + k) % n].get();
     if (TimeLeftNs(ctx) < kMinRequestNs) {
       // The rest of the targets get no time this round: their requests are not sent.
-      for (size_t k = i; k < connections_.size(); ++k) {
-        Connection* rest = connections_[k].get();
-        size_t n = 0;
-        for (size_t j : rest->jobs) n += jobs_[j].plan.size();
-        deadline_skips_.fetch_add(n, std::memory_order_relaxed);
+      bool skipped = false;
+      const int64_t now = clock_.MonotonicNanos();
+      for (size_t m = k; m < n; ++m) {
+        Connection* rest = connections_[(first + m) % n].get();
+        if (!rest->connected && now < rest->next_attempt_ns) continue;  // in backoff anyway
+        size_t requests = 0;
+        for (size_t j : rest->jobs) requests += jobs_[j].plan.size();
+        deadline_skips_.fetch_add(requests, std::memory_order_relaxed);
+        skipped = true;
         if (!(rest->logged & Bit(Failure::kDeadline))) {
           rest->logged |= Bit(Failure::kDeadline);
           STRIX_LOG(kWarn, "modbus: round deadline reached before the target was read", "target",
-                    rest->label, "kind", "deadline", "requests", n);
+                    rest->label, "kind", "deadline", "requests", requests);
         }
       }
+      if (!skipped) return Status::Ok();
       return Status::DeadlineExceeded("modbus: deadline passed before every target was read");
     }
     CollectConnection(c, ctx, out);
@@ -331,18 +383,32 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
     return;
   }
   c->seen = 0;
-  bool failed = !c->connected && !Connect(c, ctx);
-  bool data = false;
   bool cut_by_deadline = false;
+  // A connection kept from an earlier round may have been closed by the device or a
+  // gateway while idle: its first failure gets one reconnect and resend that does not use
+  // up `retries` (and is not logged as a failure).
+  bool reused = c->connected;
+  bool failed = !c->connected && !Connect(c, ctx, &cut_by_deadline);
+  bool data = false;
   const int64_t request_timeout_ns = options_.request_timeout_ms * 1'000'000;
+  // Requests of the plan not sent because the round ended, counted once at the end.
+  size_t unsent = 0;
 
   for (size_t j : c->jobs) {
-    if (failed || ctx.stop.stop_requested()) break;
     const Job& job = jobs_[j];
+    if (failed || ctx.stop.stop_requested()) {
+      if (cut_by_deadline) unsent += job.plan.size();
+      continue;
+    }
     const ModbusGroup& g = *job.group;
     std::vector<Point> points(job.measurements.size());
-    for (const ReadRequest& q : job.plan) {
-      if (failed || ctx.stop.stop_requested()) break;
+    bool gateway_down = false;  // the gateway cannot reach this unit: skip its other requests
+    for (size_t qi = 0; qi < job.plan.size(); ++qi) {
+      const ReadRequest& q = job.plan[qi];
+      if (failed || gateway_down || ctx.stop.stop_requested()) {
+        if (cut_by_deadline) unsent += job.plan.size() - qi;
+        break;
+      }
       bool ok = false;
       for (int attempt = 0;; ++attempt) {
         const int64_t left = TimeLeftNs(ctx);
@@ -352,6 +418,8 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
                       "unit", g.unit, "kind", "deadline", "table", TableName(q.table), "address",
                       q.start, "count", q.count);
           }
+          failed = true;
+          cut_by_deadline = true;
           break;
         }
         const int64_t timeout_ns = std::min(request_timeout_ns, left);
@@ -359,19 +427,40 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
         int err = 0;
         if (Read(c, job, q, timeout_ns, &kind, &err)) {
           ok = true;
+          reused = false;
+          break;
+        }
+        if (ctx.stop.stop_requested()) {  // the stop callback shut the socket down
+          failed = true;
           break;
         }
         if (kind == Failure::kException) {
+          reused = false;
           if (Note(c, kind)) {
             STRIX_LOG(kWarn, "modbus: read failed", "target", c->label, "unit", g.unit, "kind",
                       "exception", "code", err - MODBUS_ENOBASE, "reason", modbus_strerror(err),
                       "table", TableName(q.table), "address", q.start, "count", q.count);
           }
+          // Gateway path unavailable / target failed to respond: the unit behind the
+          // gateway is unreachable, and each further request would cost the gateway's own
+          // timeout.
+          if (err == EMBXGPATH || err == EMBXGTAR) gateway_down = true;
           break;
         }
         // A timeout or a broken connection: close it, so that a late answer cannot be
         // taken for the next request's.
-        c->Close();
+        Close(c);
+        if (reused && kind == Failure::kIo) {
+          reused = false;
+          io_errors_.fetch_add(1, std::memory_order_relaxed);  // counted, not logged
+          --attempt;  // the free resend of a connection the device closed while idle
+          bool connect_cut = false;
+          if (TimeLeftNs(ctx) >= kMinRequestNs && Connect(c, ctx, &connect_cut)) continue;
+          cut_by_deadline = cut_by_deadline || connect_cut;
+          failed = true;
+          break;
+        }
+        reused = false;
         if (kind == Failure::kTimeout && timeout_ns < request_timeout_ns) {
           // Cut short by the round's deadline, not the device's fault: no backoff.
           if (Note(c, Failure::kDeadline)) {
@@ -391,7 +480,10 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
                                               : std::string(modbus_strerror(err)),
                     "table", TableName(q.table), "address", q.start, "count", q.count);
         }
-        if (attempt >= options_.retries || TimeLeftNs(ctx) < kMinRequestNs || !Connect(c, ctx)) {
+        bool connect_cut = false;
+        if (attempt >= options_.retries || TimeLeftNs(ctx) < kMinRequestNs ||
+            !Connect(c, ctx, &connect_cut)) {
+          cut_by_deadline = cut_by_deadline || connect_cut;
           failed = true;
           break;
         }
@@ -425,11 +517,20 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
       out->push_back(std::move(points[m]));
     }
   }
+  if (unsent > 0) deadline_skips_.fetch_add(unsent, std::memory_order_relaxed);
 
-  if (ctx.stop.stop_requested() && !failed) return;  // an unfinished round proves nothing
+  if (ctx.stop.stop_requested()) {  // an unfinished round proves nothing either way
+    if (failed) Close(c);
+    return;
+  }
+  // The device's own failures this round (a deadline cut after them does not excuse them).
+  constexpr uint32_t kDeviceFaults = (1u << static_cast<unsigned>(Failure::kTimeout)) |
+                                     (1u << static_cast<unsigned>(Failure::kRefused)) |
+                                     (1u << static_cast<unsigned>(Failure::kConnect)) |
+                                     (1u << static_cast<unsigned>(Failure::kIo));
   if (failed) {
-    c->Close();
-    if (cut_by_deadline) return;  // not the target's fault: tried again next round
+    Close(c);
+    if (cut_by_deadline && (c->seen & kDeviceFaults) == 0) return;  // tried again next round
     // Backoff: backoff_min after the first failed round, doubling up to backoff_max.
     ++c->failed_rounds;
     int64_t delay_ms = options_.backoff_min_ms;
@@ -439,9 +540,10 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
     return;  // nothing recovers in a failed round
   }
   c->failed_rounds = 0;
+  if (!data) return;  // nothing read: nothing proved recovered
   const uint32_t recovered = c->logged & ~c->seen;
   c->logged &= c->seen;
-  if (recovered != 0 && data) {
+  if (recovered != 0) {
     STRIX_LOG(kInfo, "modbus: target recovered", "target", c->label, "kinds", KindList(recovered));
   }
 }

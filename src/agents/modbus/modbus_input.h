@@ -42,6 +42,8 @@
 #include "agents/common/input.h"
 #include "agents/modbus/modbus_config.h"
 #include "core/clock.h"
+#include "core/mutex.h"
+#include "core/thread_annotations.h"
 
 namespace strix::agents::modbus {
 
@@ -93,13 +95,16 @@ class ModbusInput final : public Input {
   struct Job;
 
   void CollectConnection(Connection* c, const CollectContext& ctx, std::vector<Point>* out);
-  // (Re)connects; on failure counts and logs it and returns false.
-  bool Connect(Connection* c, const CollectContext& ctx);
+  // (Re)connects; on failure counts and logs it and returns false, with *cut set when the
+  // connect was given less than request_timeout by the round's deadline and ran out.
+  bool Connect(Connection* c, const CollectContext& ctx, bool* cut);
   // Sends one request; the answer is in words_ or bits_. On failure *kind and *err (the
   // libmodbus errno) say why.
   bool Read(Connection* c, const Job& job, const ReadRequest& q, int64_t timeout_ns, Failure* kind,
             int* err);
   int64_t TimeLeftNs(const CollectContext& ctx) const;
+  // Closes c's connection (and forgets its socket for the stop callback).
+  void Close(Connection* c) STRIX_EXCLUDES(stop_mu_);
   // Counts a failure and marks it seen this round; true when it should be logged (the
   // first of its kind for this target since it last recovered).
   bool Note(Connection* c, Failure kind);
@@ -108,6 +113,12 @@ class ModbusInput final : public Input {
   Clock& clock_;
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Job> jobs_;
+  size_t first_ = 0;  // the connection read first this round: rotates, so a slow target
+                      // does not take the round from the same others each time
+  // The socket a request may be blocked on, shut down by a stop request (the agent
+  // stopping does not wait for a request's timeout). Guarded by stop_mu_.
+  Mutex stop_mu_;
+  int active_fd_ STRIX_GUARDED_BY(stop_mu_) = -1;
   // Scratch buffers of one request, reused.
   std::vector<uint16_t> words_;
   std::vector<uint8_t> bits_;

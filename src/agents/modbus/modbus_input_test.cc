@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -419,13 +420,108 @@ TEST(ModbusInput, DeadlineShortensTheRequestTimeoutAndSkipsTheRest) {
   EXPECT_TRUE(st.ok()) << st.ToString();
   EXPECT_TRUE(out.empty());
   EXPECT_LT(took_ms, 1'000) << "the 10 s request timeout must be capped by the deadline";
-  EXPECT_GE(in.Stats().deadline_skips, 1u);
+  EXPECT_EQ(in.Stats().deadline_skips, 2u) << "the request cut short and the one not sent";
   EXPECT_EQ(in.Stats().timeouts, 0u) << "cut by the round, not the device's timeout";
   EXPECT_EQ(in.Stats().backoff_skips, 0u);
   // No backoff: the next round tries again at once.
   in.Collect(Ctx(Clock::Real(), 50), &out).IgnoreError();
   EXPECT_EQ(in.Stats().backoff_skips, 0u);
   EXPECT_EQ(in.Stats().connects, 2u);
+  ::close(s);
+}
+
+// A listener on 127.0.0.1 that accepts nothing; with `fill`, its backlog is full, so a
+// connect to it hangs (the kernel drops the SYN). Returns the socket; *port is its port.
+int SilentListener(int* port, bool fill) {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || ::listen(s, fill ? 0 : 8) != 0)
+    return -1;
+  socklen_t len = sizeof(a);
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  *port = ntohs(a.sin_port);
+  if (fill) {
+    for (int i = 0; i < 4; ++i) {
+      int c = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      ::connect(c, reinterpret_cast<sockaddr*>(&a), sizeof(a));  // left open: fills the queue
+    }
+    ::usleep(100'000);
+  }
+  return s;
+}
+
+TEST(ModbusInput, AConnectCutShortByTheDeadlineIsNoBackoff) {
+  int port = 0;
+  const int s = SilentListener(&port, true);
+  ASSERT_GE(s, 0);
+  ModbusOptions o = OneGroup(port, {Reg("answer", Table::kInputRegister, 0)});
+  o.request_timeout_ms = 5'000;
+  ModbusInput in(o);
+  std::vector<Point> out;
+  Status st = in.Collect(Ctx(Clock::Real(), 150), &out);
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(in.Stats().timeouts, 0u) << st.ToString();
+  EXPECT_GE(in.Stats().deadline_skips, 1u);
+  in.Collect(Ctx(Clock::Real(), 150), &out).IgnoreError();
+  EXPECT_EQ(in.Stats().backoff_skips, 0u) << "the round was short, not the device at fault";
+  ::close(s);
+}
+
+TEST(ModbusInput, SilentTargetsTakeTurnsAtTheStartOfTheRound) {
+  // Two devices that never answer, a round with room for one request timeout: the one
+  // read first gets a full timeout, the other is cut. The order rotates, so each gets its
+  // full timeout (and its failure logged) in turn rather than one starving the other.
+  int pa = 0, pb = 0;
+  const int sa = SilentListener(&pa, false), sb = SilentListener(&pb, false);
+  ASSERT_GE(sa, 0);
+  ASSERT_GE(sb, 0);
+  ModbusOptions o;
+  ModbusGroup g;
+  g.targets = {{"127.0.0.1", static_cast<uint16_t>(pa)}, {"127.0.0.1", static_cast<uint16_t>(pb)}};
+  g.registers = {Reg("answer", Table::kInputRegister, 0)};
+  o.groups.push_back(std::move(g));
+  o.request_timeout_ms = 100;
+  o.retries = 0;
+  o.backoff_min_ms = 1;
+  o.backoff_max_ms = 1;
+  ModbusInput in(o);
+  log::LogCapture cap;
+  std::vector<Point> out;
+  for (int round = 0; round < 2; ++round) {
+    ::usleep(5'000);  // past the 1 ms backoff
+    in.Collect(Ctx(Clock::Real(), 180), &out).IgnoreError();
+  }
+  EXPECT_EQ(in.Stats().timeouts, 2u);
+  EXPECT_EQ(CountLines(cap, "kind=timeout", "target=127.0.0.1:" + std::to_string(pa)), 1u);
+  EXPECT_EQ(CountLines(cap, "kind=timeout", "target=127.0.0.1:" + std::to_string(pb)), 1u);
+  ::close(sa);
+  ::close(sb);
+}
+
+TEST(ModbusInput, StopEndsARequestWithoutWaitingForItsTimeout) {
+  int port = 0;
+  const int s = SilentListener(&port, false);
+  ASSERT_GE(s, 0);
+  ModbusOptions o = OneGroup(port, {Reg("answer", Table::kInputRegister, 0)});
+  o.request_timeout_ms = 10'000;
+  ModbusInput in(o);
+  std::stop_source stop;
+  CollectContext ctx = Ctx(Clock::Real(), 20'000);
+  ctx.stop = stop.get_token();
+  std::thread stopper([&] {
+    ::usleep(200'000);
+    stop.request_stop();
+  });
+  std::vector<Point> out;
+  const int64_t start = Clock::Real().MonotonicNanos();
+  Status st = in.Collect(ctx, &out);
+  const int64_t took_ms = (Clock::Real().MonotonicNanos() - start) / 1'000'000;
+  stopper.join();
+  EXPECT_EQ(st.code(), StatusCode::kCancelled) << st.ToString();
+  EXPECT_LT(took_ms, 2'000) << "the stop shuts the socket down; the 10 s timeout is not waited";
+  EXPECT_EQ(in.Stats().io_errors + in.Stats().timeouts, 0u) << "stopping is no device failure";
   ::close(s);
 }
 
