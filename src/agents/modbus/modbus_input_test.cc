@@ -238,6 +238,25 @@ TEST(ModbusInput, KnownRegistersReadBackAfterMultiplierAndWordOrder) {
   EXPECT_EQ(in.Stats().requests, 24u);
 }
 
+TEST(ModbusInput, ByteOrderLittleReadsBackFromTheServer) {
+  PymodbusServer server;
+  ASSERT_TRUE(server.Start());
+  std::vector<RegisterSpec> r;
+  r.push_back(Reg("f_badc", Table::kHoldingRegister, 50, DataType::kFloat32));
+  r.back().value.byte_order = Order::kLittle;
+  r.push_back(Reg("f_dcba", Table::kHoldingRegister, 52, DataType::kFloat32));
+  r.back().value.word_order = Order::kLittle;
+  r.back().value.byte_order = Order::kLittle;
+  ModbusInput in(OneGroup(server.port(), std::move(r)));
+  std::vector<Point> out;
+  ASSERT_TRUE(in.Collect(Ctx(Clock::Real()), &out).ok());
+  ASSERT_NE(Find(out, "f_badc"), nullptr);
+  ASSERT_NE(Find(out, "f_dcba"), nullptr);
+  EXPECT_EQ(Find(out, "f_badc")->f, static_cast<double>(123.456f));
+  EXPECT_EQ(Find(out, "f_dcba")->f, static_cast<double>(123.456f));
+  EXPECT_EQ(in.Stats().requests, 1u) << "50..53 in one request";
+}
+
 TEST(ModbusInput, OutOfRangeAddressIsAGapLoggedOnceWhileOtherRequestsStillCome) {
   PymodbusServer server;
   ASSERT_TRUE(server.Start());

@@ -16,6 +16,8 @@ Holding registers
   20      uint16  2315
   30..33  string  "PLC-1", NUL-padded
   40..41  float32 NaN
+  50..51  float32 123.456, each word's bytes swapped ("little" byte order)
+  52..53  float32 123.456, low word first and bytes swapped (little, little)
 Input registers
   0       uint16  42
   1..4    int64   -5
@@ -78,6 +80,9 @@ def holding():
     for i in range(4):
         hr[30 + i] = (text[2 * i] << 8) | text[2 * i + 1]
     hr[40], hr[41] = 0x7FC0, 0x0000
+    swap = lambda w: ((w & 0xFF) << 8) | (w >> 8)
+    hr[50], hr[51] = swap(hi), swap(lo)
+    hr[52], hr[53] = swap(lo), swap(hi)
     return CounterBlock(0, hr)
 
 
