@@ -148,6 +148,8 @@ class Section {
 
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }
+  // Where the section starts in its file (for messages that point at another section).
+  Mark mark() const { return mark_; }
 
  private:
   struct Entry;

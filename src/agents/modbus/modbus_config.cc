@@ -166,11 +166,13 @@ void BindGroup(config::Section& s, const ModbusOptions& o, bool named, SeriesMap
       if (!reg.name.empty()) {
         for (const Target& t : g->targets) {
           SeriesKey k{t.Label(), g->unit, reg.measurement, reg.name};
-          auto [it, inserted] = series->emplace(k, r.path());
+          const config::Mark m = r.mark();
+          auto [it, inserted] = series->emplace(
+              k, r.path() + (m.line > 0 ? " (line " + std::to_string(m.line) + ")" : ""));
           if (!inserted) {
             r.Error("name", "duplicate name \"" + reg.name + "\" for target " + t.Label() +
                                 " unit " + std::to_string(g->unit) + " (series " + reg.measurement +
-                                "_" + reg.name + "), first at " + it->second);
+                                "_" + reg.name + "), also at " + it->second);
             break;
           }
         }

@@ -152,12 +152,12 @@ holding_registers: [{name: a, address: 0}]
 input_registers: [{name: a, address: 0}]
 )"),
              "m.yaml:2:22: holding_registers[0].name: duplicate name \"a\" for target plc unit 1 "
-             "(series modbus_a), first at input_registers[0]");
+             "(series modbus_a), also at input_registers[0] (line 3)");
   EXPECT_HAS(Errors(R"(groups:
   - {targets: [plc], holding_registers: [{name: a, address: 0}]}
   - {targets: ["plc:502"], holding_registers: [{name: a, address: 1}]}
 )"),
-             "first at groups[0].holding_registers[0]");
+             "also at groups[0].holding_registers[0] (line 2)");
   // The same name in another measurement, unit or target is another series.
   EXPECT_TRUE(Parse(R"(groups:
   - {targets: [plc], holding_registers: [{name: a, address: 0}]}
