@@ -108,6 +108,10 @@ struct ModbusInput::Job {
   std::vector<ReadRequest> plan;
   std::vector<std::string> measurements;  // distinct, in configuration order
   std::vector<uint16_t> measurement_of;   // per register: index into measurements
+  // The unit's own backoff, after a gateway said it cannot reach it (exception 10 or 11):
+  // the target's other units go on.
+  int gateway_failed_rounds = 0;
+  int64_t gateway_next_ns = std::numeric_limits<int64_t>::min();
 };
 
 ModbusInput::ModbusInput(ModbusOptions options, Clock& clock)
@@ -164,6 +168,14 @@ ModbusStats ModbusInput::Stats() const {
   s.backoff_skips = backoff_skips_.load(std::memory_order_relaxed);
   s.deadline_skips = deadline_skips_.load(std::memory_order_relaxed);
   return s;
+}
+
+int64_t ModbusInput::BackoffMs(int failed_rounds) const {
+  // backoff_min after the first failed round, doubling after each further one up to
+  // backoff_max.
+  int64_t delay_ms = options_.backoff_min_ms;
+  for (int i = 1; i < failed_rounds && delay_ms < options_.backoff_max_ms; ++i) delay_ms *= 2;
+  return std::min(delay_ms, options_.backoff_max_ms);
 }
 
 void ModbusInput::Close(Connection* c) {
@@ -395,14 +407,19 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
   size_t unsent = 0;
 
   for (size_t j : c->jobs) {
-    const Job& job = jobs_[j];
+    Job& job = jobs_[j];
     if (failed || ctx.stop.stop_requested()) {
       if (cut_by_deadline) unsent += job.plan.size();
+      continue;
+    }
+    if (clock_.MonotonicNanos() < job.gateway_next_ns) {
+      backoff_skips_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
     const ModbusGroup& g = *job.group;
     std::vector<Point> points(job.measurements.size());
     bool gateway_down = false;  // the gateway cannot reach this unit: skip its other requests
+    bool any_read = false;
     for (size_t qi = 0; qi < job.plan.size(); ++qi) {
       const ReadRequest& q = job.plan[qi];
       if (failed || gateway_down || ctx.stop.stop_requested()) {
@@ -489,6 +506,7 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
         }
       }
       if (!ok) continue;
+      any_read = true;
       for (uint32_t ri : q.registers) {
         const RegisterSpec& r = g.registers[ri];
         const size_t off = r.address - q.start;
@@ -507,6 +525,14 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
         }
         points[job.measurement_of[ri]].fields.push_back({r.name, std::move(*v)});
       }
+    }
+    if (gateway_down) {
+      // Backoff as for a target: backoff_min, doubling up to backoff_max.
+      ++job.gateway_failed_rounds;
+      job.gateway_next_ns =
+          clock_.MonotonicNanos() + BackoffMs(job.gateway_failed_rounds) * 1'000'000;
+    } else if (any_read) {
+      job.gateway_failed_rounds = 0;
     }
     for (size_t m = 0; m < points.size(); ++m) {
       if (points[m].fields.empty()) continue;
@@ -531,12 +557,8 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
   if (failed) {
     Close(c);
     if (cut_by_deadline && (c->seen & kDeviceFaults) == 0) return;  // tried again next round
-    // Backoff: backoff_min after the first failed round, doubling up to backoff_max.
     ++c->failed_rounds;
-    int64_t delay_ms = options_.backoff_min_ms;
-    for (int i = 1; i < c->failed_rounds && delay_ms < options_.backoff_max_ms; ++i) delay_ms *= 2;
-    delay_ms = std::min(delay_ms, options_.backoff_max_ms);
-    c->next_attempt_ns = clock_.MonotonicNanos() + delay_ms * 1'000'000;
+    c->next_attempt_ns = clock_.MonotonicNanos() + BackoffMs(c->failed_rounds) * 1'000'000;
     return;  // nothing recovers in a failed round
   }
   c->failed_rounds = 0;

@@ -103,6 +103,8 @@ class ModbusInput final : public Input {
   bool Read(Connection* c, const Job& job, const ReadRequest& q, int64_t timeout_ns, Failure* kind,
             int* err);
   int64_t TimeLeftNs(const CollectContext& ctx) const;
+  // The backoff after `failed_rounds` failed rounds in a row.
+  int64_t BackoffMs(int failed_rounds) const;
   // Closes c's connection (and forgets its socket for the stop callback).
   void Close(Connection* c) STRIX_EXCLUDES(stop_mu_);
   // Counts a failure and marks it seen this round; true when it should be logged (the

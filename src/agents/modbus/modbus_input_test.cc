@@ -314,6 +314,41 @@ TEST(ModbusInput, GroupsWithTwoUnitsShareOneConnection) {
   EXPECT_EQ(in.Stats().connects, 1u);
 }
 
+TEST(ModbusInput, AUnitTheGatewayCannotReachBacksOffAloneAndTheOtherUnitGoesOn) {
+  PymodbusServer server;  // unit 99 answers exception 11, as a gateway with its device off
+  ASSERT_TRUE(server.Start());
+  ManualClock clock(1'000'000);
+  ModbusOptions o = OneGroup(server.port(), {Reg("answer", Table::kInputRegister, 0),
+                                             Reg("voltage", Table::kHoldingRegister, 20)});
+  ModbusGroup off = o.groups[0];
+  off.unit = 99;
+  o.groups.push_back(off);
+  o.backoff_min_ms = 1'000;
+  ModbusInput in(o, clock);
+  log::LogCapture cap;
+  std::vector<Point> out;
+  ASSERT_TRUE(in.Collect(Ctx(clock), &out).ok());
+  ASSERT_EQ(out.size(), 1u) << "unit 1's point; unit 99 is a gap";
+  EXPECT_EQ(out[0].tags[1].second, "1");
+  ModbusStats s = in.Stats();
+  EXPECT_EQ(s.exceptions, 1u) << "after exception 11 the unit's second request is not sent";
+  EXPECT_EQ(s.requests, 3u);
+  EXPECT_EQ(CountLines(cap, "modbus: read failed", "code=11"), 1u);
+
+  // Within the unit's backoff: only unit 1 is asked, on the same connection.
+  out.clear();
+  ASSERT_TRUE(in.Collect(Ctx(clock), &out).ok());
+  EXPECT_EQ(out.size(), 1u);
+  EXPECT_EQ(in.Stats().requests, 5u);
+  EXPECT_EQ(in.Stats().backoff_skips, 1u);
+  EXPECT_EQ(in.Stats().connects, 1u);
+  // After it: asked again.
+  clock.Advance(1'000);
+  ASSERT_TRUE(in.Collect(Ctx(clock), &out).ok());
+  EXPECT_EQ(in.Stats().requests, 8u);
+  EXPECT_EQ(in.Stats().exceptions, 2u);
+}
+
 TEST(ModbusInput, RefusedConnectionIsAGapThenBackoff) {
   ManualClock clock(1'000'000);
   ModbusInput in(OneGroup(ClosedPort(), {Reg("answer", Table::kInputRegister, 0)}), clock);

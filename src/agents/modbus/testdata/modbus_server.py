@@ -3,7 +3,9 @@
 
 Run by src/agents/modbus/modbus_input_test.cc with Debian's python3-pymodbus (3.0), an
 implementation independent of libmodbus. Listens on 127.0.0.1:<port> (0 = any free port)
-and prints "port <n>" once it accepts connections. Any unit id is answered. Addresses are
+and prints "port <n>" once it accepts connections. Every unit id but 99 is answered; 99
+gets exception 11 (gateway target device failed to respond), as from a gateway whose RTU
+device is off. Addresses are
 the protocol's, 0-based; each table holds addresses 0..199, so 5000 is out of range
 (exception 2, illegal data address).
 
@@ -107,7 +109,8 @@ async def main():
     args = parser.parse_args()
     slave = ModbusSlaveContext(di=bits([3]), co=bits([0, 5]), hr=holding(), ir=inputs(),
                                zero_mode=True)
-    context = ModbusServerContext(slaves=slave, single=True)
+    units = {u: slave for u in range(0, 256) if u != 99}
+    context = ModbusServerContext(slaves=units, single=False)
     server = await StartAsyncTcpServer(context=context, address=("127.0.0.1", args.port),
                                        allow_reuse_address=True, defer_start=True)
     task = asyncio.create_task(server.serve_forever())
