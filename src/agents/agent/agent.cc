@@ -278,6 +278,7 @@ Status SelfInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
       q.fields.push_back({"snmp_auth_errors", FieldValue::Counter(k.auth_errors)});
       q.fields.push_back({"snmp_other_errors", FieldValue::Counter(k.other_errors)});
       q.fields.push_back({"snmp_deadline", FieldValue::Counter(k.deadline)});
+      q.fields.push_back({"snmp_partial", FieldValue::Counter(k.partial)});
       q.fields.push_back({"snmp_varbinds", FieldValue::Counter(k.varbinds)});
       q.fields.push_back({"snmp_gaps", FieldValue::Counter(k.gaps)});
     } else if (const auto* im = dynamic_cast<const snmp::SnmpIfMibInput*>(raw)) {

@@ -75,6 +75,7 @@ SnmpCounters SnmpInput::counters() const {
   c.auth_errors = auth_errors_.load(std::memory_order_relaxed);
   c.other_errors = other_errors_.load(std::memory_order_relaxed);
   c.deadline = deadline_.load(std::memory_order_relaxed);
+  c.partial = partial_.load(std::memory_order_relaxed);
   c.varbinds = varbinds_.load(std::memory_order_relaxed);
   c.gaps = gaps_.load(std::memory_order_relaxed);
   c.points = points_.load(std::memory_order_relaxed);
@@ -111,16 +112,23 @@ Status SnmpInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
         other_errors_.fetch_add(1, std::memory_order_relaxed);
         break;
     }
-    if (r.error != PollError::kNone) {
+    const bool failed = r.error != PollError::kNone;
+    if (failed) {
       if (r.error == PollError::kCancelled) continue;
       if (job.logged != r.error) {
         job.logged = r.error;
         STRIX_LOG(kWarn, "snmp: target failed", "input", name_, "group", g.name, "target",
                   job.label, "kind", PollErrorName(r.error), "reason", r.message);
       }
-      continue;  // a failed target is a gap: no point
-    }
-    if (job.logged != PollError::kNone) {
+      // A target that stopped answering (or ran out of time) part way: what it answered
+      // is sent, the rest is a gap. Any other failure gives no point.
+      if (r.error != PollError::kTimeout && r.error != PollError::kDeadline) continue;
+      bool answered = false;
+      for (const VarBind& vb : r.gets) answered = answered || vb.type != VarType::kNull;
+      for (const auto& w : r.walks) answered = answered || !w.empty();
+      if (!answered) continue;
+      partial_.fetch_add(1, std::memory_order_relaxed);
+    } else if (job.logged != PollError::kNone) {
       STRIX_LOG(kInfo, "snmp: target recovered", "input", name_, "group", g.name, "target",
                 job.label, "was", PollErrorName(job.logged));
       job.logged = PollError::kNone;
@@ -133,6 +141,7 @@ Status SnmpInput::Collect(const CollectContext& ctx, std::vector<Point>* out) {
     }
     auto note_absent = [&](size_t oi, const VarBind& vb) {
       gaps_.fetch_add(1, std::memory_order_relaxed);
+      if (failed) return;  // not asked or not answered: the target's failure is logged
       if (job.logged_absent.insert(oi).second) {
         const OidSpec& o = g.oids[oi];
         STRIX_LOG(kWarn, "snmp: value absent", "input", name_, "target", job.label, "name", o.name,

@@ -36,6 +36,8 @@ struct SnmpCounters {
   uint64_t auth_errors = 0;   // v3 REPORTs (unknown user, wrong password, ...)
   uint64_t other_errors = 0;  // unresolvable names, protocol errors, send failures
   uint64_t deadline = 0;      // target polls cut by the round's deadline (or stop)
+  uint64_t partial = 0;       // failed target polls (timeout, deadline) whose answers so far
+                              // were sent
   uint64_t varbinds = 0;      // varbinds received
   uint64_t gaps = 0;          // values absent from a point (absent OID, not representable)
   uint64_t points = 0;        // points appended
@@ -51,7 +53,8 @@ class SnmpInput final : public Input {
 
   // Polls every target. OK whatever the agents did (failures are gaps and counts);
   // Cancelled when ctx.stop was requested; DeadlineExceeded when some target was cut by
-  // the deadline (the targets that finished are appended; a cut one gives no point).
+  // the deadline. A target that timed out or was cut by the deadline after answering
+  // some requests gives what it answered (the rest are gaps).
   Status Collect(const CollectContext& ctx, std::vector<Point>* out) override;
 
   SnmpCounters counters() const;
@@ -67,7 +70,7 @@ class SnmpInput final : public Input {
   std::vector<PollResult> results_;
 
   std::atomic<uint64_t> rounds_{0}, requests_n_{0}, targets_ok_{0}, timeouts_{0}, auth_errors_{0},
-      other_errors_{0}, deadline_{0}, varbinds_{0}, gaps_{0}, points_{0};
+      other_errors_{0}, deadline_{0}, partial_{0}, varbinds_{0}, gaps_{0}, points_{0};
 };
 
 }  // namespace strix::agents::snmp

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include "agents/snmp/testing/snmpd.h"
 #include "core/log.h"
@@ -167,6 +168,42 @@ TEST(SnmpInput, RecoveryIsLoggedOnce) {
   EXPECT_FALSE(out.empty());
   EXPECT_EQ(CountLines(cap, "snmp: target failed"), 1u);
   EXPECT_EQ(CountLines(cap, "snmp: target recovered"), 1u);
+}
+
+TEST(SnmpInput, ATargetThatTimesOutPartWaySendsWhatItAnswered) {
+  // snmpd answers .1.3.6.1.4.1.99997.1.0 only after 2 s (a pass script); each GET PDU
+  // holds one varbind, so sysName is answered and the slow one times out.
+  SnmpdOptions so;
+  const char* src = std::getenv("STRIX_SOURCE_DIR");
+  so.extra_config = {"pass .1.3.6.1.4.1.99997 /bin/sh " + std::string(src ? src : ".") +
+                     "/src/agents/snmp/testdata/pass_slow.sh"};
+  auto snmpd = SnmpdProcess::Start(std::move(so));
+  ASSERT_TRUE(snmpd.ok()) << snmpd.status().ToString();
+  TargetSpec t = (*snmpd)->V2cTarget();
+  t.timeout_ms = 300;
+  t.retries = 0;
+  SnmpOptions o;
+  o.poller.max_oids_per_get = 1;
+  SnmpGroup g;
+  g.name = "test";
+  g.targets.push_back(t);
+  g.oids.push_back(Spec(".1.3.6.1.2.1.1.5.0", "name"));
+  g.oids.push_back(Spec(".1.3.6.1.4.1.99997.1.0", "slow"));
+  o.groups.push_back(std::move(g));
+  SnmpInput in(std::move(o), "partial");
+  log::LogCapture cap;
+  std::vector<Point> out;
+  EXPECT_TRUE(in.Collect(Ctx(), &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(*Field(out[0], "name"), FieldValue::State("strix-test"));
+  EXPECT_EQ(Field(out[0], "slow"), nullptr) << "not answered: a gap, never 0";
+  SnmpCounters c = in.counters();
+  EXPECT_EQ(c.timeouts, 1u);
+  EXPECT_EQ(c.partial, 1u);
+  EXPECT_EQ(c.targets_ok, 0u);
+  EXPECT_EQ(c.gaps, 1u);
+  EXPECT_EQ(CountLines(cap, "snmp: target failed"), 1u);
+  EXPECT_EQ(CountLines(cap, "snmp: value absent"), 0u) << "the timeout is the reason logged";
 }
 
 }  // namespace
