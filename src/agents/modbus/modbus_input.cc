@@ -401,6 +401,7 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
   // up `retries` (and is not logged as a failure).
   bool reused = c->connected;
   bool failed = !c->connected && !Connect(c, ctx, &cut_by_deadline);
+  bool out_of_time = false;  // the round ended before a request: the connection stays
   bool data = false;
   const int64_t request_timeout_ns = options_.request_timeout_ms * 1'000'000;
   // Requests of the plan not sent because the round ended, counted once at the end.
@@ -408,7 +409,7 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
 
   for (size_t j : c->jobs) {
     Job& job = jobs_[j];
-    if (failed || ctx.stop.stop_requested()) {
+    if (failed || out_of_time || ctx.stop.stop_requested()) {
       if (cut_by_deadline) unsent += job.plan.size();
       continue;
     }
@@ -422,7 +423,7 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
     bool any_read = false;
     for (size_t qi = 0; qi < job.plan.size(); ++qi) {
       const ReadRequest& q = job.plan[qi];
-      if (failed || gateway_down || ctx.stop.stop_requested()) {
+      if (failed || out_of_time || gateway_down || ctx.stop.stop_requested()) {
         if (cut_by_deadline) unsent += job.plan.size() - qi;
         break;
       }
@@ -435,7 +436,7 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
                       "unit", g.unit, "kind", "deadline", "table", TableName(q.table), "address",
                       q.start, "count", q.count);
           }
-          failed = true;
+          out_of_time = true;
           cut_by_deadline = true;
           break;
         }
@@ -554,15 +555,18 @@ void ModbusInput::CollectConnection(Connection* c, const CollectContext& ctx,
                                      (1u << static_cast<unsigned>(Failure::kRefused)) |
                                      (1u << static_cast<unsigned>(Failure::kConnect)) |
                                      (1u << static_cast<unsigned>(Failure::kIo));
-  if (failed) {
+  const bool device_fault = (c->seen & kDeviceFaults) != 0;
+  // A device that failed and then ran out the round without reading anything failed too.
+  if (failed || (out_of_time && device_fault && !data)) {
     Close(c);
-    if (cut_by_deadline && (c->seen & kDeviceFaults) == 0) return;  // tried again next round
+    if (cut_by_deadline && !device_fault) return;  // tried again next round
     ++c->failed_rounds;
     c->next_attempt_ns = clock_.MonotonicNanos() + BackoffMs(c->failed_rounds) * 1'000'000;
     return;  // nothing recovers in a failed round
   }
   c->failed_rounds = 0;
-  if (!data) return;  // nothing read: nothing proved recovered
+  // Nothing read, or the round ended before every request: nothing proved recovered.
+  if (!data || out_of_time) return;
   const uint32_t recovered = c->logged & ~c->seen;
   c->logged &= c->seen;
   if (recovered != 0) {
