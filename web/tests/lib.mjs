@@ -249,8 +249,26 @@ export async function loginUI(page, server, user, hash = '#/hosts') {
 }
 
 // Waits for the app's "all charts drawn" mark after `since` (performance.now() in page).
+// On a timeout the error says what the page showed (a rare CI failure left no trace).
 export async function waitChartsDrawn(page, timeout = 20_000) {
-  await page.waitForFunction(() => window.__strix && window.__strix.drawn !== null, null, { timeout });
+  try {
+    await page.waitForFunction(() => window.__strix && window.__strix.drawn !== null, null, { timeout });
+  } catch (e) {
+    const state = await page
+      .evaluate(() => ({
+        hash: location.hash,
+        charts: document.querySelectorAll('.chart-card').length,
+        loaded: (window.__strix?.charts ?? []).filter((c) => c.chart.pointCount > 0).length,
+        errors: [...document.querySelectorAll('.error-box, .chart-status')].map((x) => x.textContent).slice(0, 5),
+        lastDraw: window.__strix?.lastDraw,
+        now: performance.now(),
+      }))
+      .catch((x) => ({ evaluate: String(x) }));
+    if (page.inflight) {
+      state.inflight = [...page.inflight].map(([r, t]) => `${r.method()} ${r.url().slice(0, 160)} for ${Date.now() - t} ms`).slice(0, 10);
+    }
+    throw new Error(`${e.message}\n      page: ${JSON.stringify(state)}`);
+  }
   return page.evaluate(() => window.__strix.drawn);
 }
 

@@ -26,6 +26,7 @@ import { cpuUsage, memoryTotal, selfCheck } from './sim.mjs';
 const args = parseArgs(process.argv.slice(2));
 const results = [];
 const pageErrors = [];
+let failShot = null; // the page a failed test's screenshot is taken of
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -40,7 +41,13 @@ async function test(name, fn) {
     console.log(`ok    ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
     results.push({ name, ok: false, error: e });
-    console.log(`FAIL  ${name} (${Date.now() - t0} ms)\n      ${String(e?.stack ?? e).split('\n').slice(0, 4).join('\n      ')}`);
+    console.log(`FAIL  ${name} (${Date.now() - t0} ms)\n      ${String(e?.stack ?? e).split('\n').slice(0, 5).join('\n      ')}`);
+    if (args.screenshots && failShot) {
+      mkdirSync(args.screenshots, { recursive: true });
+      const file = join(args.screenshots, `FAIL-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+      await failShot.screenshot({ path: file }).catch(() => {});
+      console.log(`      screenshot: ${file}`);
+    }
   }
 }
 
@@ -158,11 +165,17 @@ try {
       pageErrors.push(e.message);
       console.log(`      page error: ${e.message}`);
     });
+    // Requests in flight, for the message of a wait that times out (lib.mjs).
+    page.inflight = new Map();
+    page.on('request', (r) => page.inflight.set(r, Date.now()));
+    page.on('requestfinished', (r) => page.inflight.delete(r));
+    page.on('requestfailed', (r) => page.inflight.delete(r));
     return page;
   };
 
   // ---- login
   const page = await newPage();
+  failShot = page;
   await test('login: unauthenticated visit shows the login page', async () => {
     await page.goto(server.url + '/#/host/webtest?range=1h');
     await page.waitForSelector('#login-user', { timeout: 10_000 });
