@@ -5,7 +5,7 @@
 // on a 2-core machine. Reports ms per round (real time), plus targets/s and varbinds/s; a round in
 // which any target failed is an error.
 //
-// make bench, or: build/<dir>/src/agents/snmp/snmp_poller_benchmark
+// make microbench (all Google Benchmarks), or: build/release/src/agents/snmp/snmp_poller_benchmark
 // The agents share the machine with the poller, so the figure includes their CPU time.
 // BM_IfMibRound: the same for the IF-MIB input (below).
 #include <benchmark/benchmark.h>
