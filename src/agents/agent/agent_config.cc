@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "agents/common/config_text.h"
 #include "core/config.h"
 
 namespace strix::agents {
@@ -12,16 +13,7 @@ namespace {
 
 constexpr int64_t kMaxInterval = 86'400'000;
 
-bool IsLabelName(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return s != "__name__";
-}
+bool IsLabelName(std::string_view s) { return IsFieldName(s) && s != "__name__"; }
 
 // Labels set by the agent itself; configuration cannot override them.
 bool IsReservedLabel(std::string_view s) { return s == "host" || s == "agent" || s == "input"; }

@@ -3,33 +3,15 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cstdio>
 #include <optional>
 
+#include "agents/common/config_text.h"
 #include "agents/modbus/modbus_pattoo_import.h"
 #include "agents/snmp/snmp_pattoo_import.h"
 #include "core/config.h"
 
 namespace strix::agents {
 namespace {
-
-// A YAML double-quoted scalar.
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string Scalar(const YAML::Node& n, const std::string& def) {
   if (!n || !n.IsScalar()) return def;
@@ -125,7 +107,7 @@ Result<PattooImport> ImportPattooConfig(Env& env, const std::string& dir) {
           "spoke:                         # from pattoo_agent_linux_spoked.yaml\n"
           "  enabled: true\n"
           "  address: " +
-          Quote(addr) +
+          YamlQuote(addr) +
           "\n"
           "  port: " +
           port + "\n";
@@ -149,7 +131,7 @@ Result<PattooImport> ImportPattooConfig(Env& env, const std::string& dir) {
           if (!t.IsMap()) continue;
           std::string a = Scalar(t["ip_address"], "");
           if (a.empty()) continue;
-          list += "      - address: " + Quote(a) + "\n" +
+          list += "      - address: " + YamlQuote(a) + "\n" +
                   "        port: " + Scalar(t["ip_bind_port"], "5000") + "\n" +
                   "        format: pattoo\n";
         }
@@ -215,11 +197,11 @@ Result<PattooImport> ImportPattooConfig(Env& env, const std::string& dir) {
              "# (strix-agent import-pattoo). Check it with: strix-agent check-config -c FILE\n"
              "agent:\n"
              "  state_dir: " +
-             Quote(state_dir) + "\n" + "  log_level: " + log_level +
+             YamlQuote(state_dir) + "\n" + "  log_level: " + log_level +
              "\n"
              "server:\n"
              "  urls: [" +
-             Quote("http://" + server_host + ":8888") + "]\n" +
+             YamlQuote("http://" + server_host + ":8888") + "]\n" +
              "  token_file: /etc/strix/agent.token   # strix token create --scope ingest\n";
   if (!inputs.empty()) out.yaml += "inputs:\n" + inputs;
   out.yaml += spoke;

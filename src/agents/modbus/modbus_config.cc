@@ -3,35 +3,16 @@
 #include "agents/modbus/modbus_config.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <numeric>
 #include <optional>
 #include <tuple>
 
+#include "agents/common/config_text.h"
 #include "core/config.h"
 
 namespace strix::agents::modbus {
 namespace {
-
-bool IsName(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool ParsePort(std::string_view s, uint16_t* port) {
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 1 || v > 65535) return false;
-  *port = static_cast<uint16_t>(v);
-  return true;
-}
 
 // Where each series of the input is read, to find two registers that would write the same
 // series: (target label, unit, measurement, name) -> the key path of its first definition.
@@ -43,10 +24,10 @@ void BindRegister(config::Section& r, std::optional<Table> fixed_table, const Mo
   r.Required("name").Required("address");
   if (!fixed_table) r.Required("table");
   r.String("name", &reg->name, true).String("measurement", &reg->measurement, true);
-  if (r.Has("name") && !IsName(reg->name)) {
+  if (r.Has("name") && !IsFieldName(reg->name)) {
     r.Error("name", "\"" + reg->name + "\" must match [a-zA-Z_][a-zA-Z0-9_]* (at most 128)");
   }
-  if (r.Has("measurement") && !IsName(reg->measurement)) {
+  if (r.Has("measurement") && !IsFieldName(reg->measurement)) {
     r.Error("measurement",
             "\"" + reg->measurement + "\" must match [a-zA-Z_][a-zA-Z0-9_]* (at most 128)");
   }
@@ -192,64 +173,12 @@ void BindGroup(config::Section& s, const ModbusOptions& o, bool named, SeriesMap
   }
 }
 
-// A YAML double-quoted scalar.
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      static const char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[(c >> 4) & 0xf];
-      out += kHex[c & 0xf];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string Number(double d) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  return std::string(buf, p);
-}
-
 }  // namespace
 
-std::string Target::Label() const {
-  if (port == kDefaultPort) return host;
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
+std::string Target::Label() const { return HostPortLabel(host, port, kDefaultPort); }
 
 bool ParseTarget(std::string_view text, uint16_t default_port, Target* out) {
-  Target t;
-  t.port = default_port;
-  if (text.starts_with("[")) {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    t.host = std::string(text.substr(1, close - 1));
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty() && (!rest.starts_with(":") || !ParsePort(rest.substr(1), &t.port)))
-      return false;
-  } else {
-    size_t colon = text.find(':');
-    if (colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
-      t.host = std::string(text.substr(0, colon));
-      if (!ParsePort(text.substr(colon + 1), &t.port)) return false;
-    } else {
-      t.host = std::string(text);  // a name, an IPv4 literal, or a bare IPv6 literal
-    }
-  }
-  if (t.host.empty()) return false;
-  for (char c : t.host) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '[' || c == ']') return false;
-  }
-  *out = std::move(t);
-  return true;
+  return ParseHostPort(text, default_port, &out->host, &out->port);
 }
 
 void BindModbusOptions(config::Section& s, ModbusOptions* o) {
@@ -303,14 +232,14 @@ std::string ModbusOptionsToYaml(const ModbusOptions& o, int indent) {
   if (o.max_gap != d.max_gap) y += pad + "max_gap: " + std::to_string(o.max_gap) + "\n";
   y += pad + "groups:\n";
   for (const ModbusGroup& g : o.groups) {
-    y += pad + "  - name: " + Quote(g.name) + "\n";
+    y += pad + "  - name: " + YamlQuote(g.name) + "\n";
     y += pad + "    targets: [";
     for (size_t i = 0; i < g.targets.size(); ++i) {
       Target t = g.targets[i];
       // Always with brackets for IPv6, so that the port is unambiguous.
       std::string text = t.host.find(':') != std::string::npos ? "[" + t.host + "]" : t.host;
       if (t.port != kDefaultPort) text += ":" + std::to_string(t.port);
-      y += (i ? ", " : "") + Quote(text);
+      y += (i ? ", " : "") + YamlQuote(text);
     }
     y += "]\n";
     y += pad + "    unit: " + std::to_string(g.unit) + "\n";
@@ -329,8 +258,8 @@ std::string ModbusOptionsToYaml(const ModbusOptions& o, int indent) {
       y += ", type: " + std::string(DataTypeName(v.type));
       if (v.word_order != dv.word_order) y += ", word_order: little";
       if (v.byte_order != dv.byte_order) y += ", byte_order: little";
-      if (v.multiplier != dv.multiplier) y += ", multiplier: " + Number(v.multiplier);
-      if (v.offset != dv.offset) y += ", offset: " + Number(v.offset);
+      if (v.multiplier != dv.multiplier) y += ", multiplier: " + YamlNumber(v.multiplier);
+      if (v.offset != dv.offset) y += ", offset: " + YamlNumber(v.offset);
       if (v.kind != dv.kind) y += ", kind: counter";
       if (v.bit >= 0) y += ", bit: " + std::to_string(v.bit);
       if (v.type == DataType::kString) y += ", length: " + std::to_string(v.length);

@@ -2,34 +2,15 @@
 #include "agents/snmp/snmp_config.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 #include <tuple>
 
+#include "agents/common/config_text.h"
 #include "core/config.h"
 
 namespace strix::agents::snmp {
 namespace {
-
-bool IsName(std::string_view s) {
-  if (s.empty() || s.size() > 128) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-              (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool ParsePort(std::string_view s, uint16_t* port) {
-  unsigned v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size() || v < 1 || v > 65535) return false;
-  *port = static_cast<uint16_t>(v);
-  return true;
-}
 
 // The credential and timing keys, readable at the input level and in each group.
 void BindAccessKeys(config::Section& s, TargetSpec* t, int64_t* port) {
@@ -142,7 +123,7 @@ void BindOid(config::Section& r, OidSpec* spec) {
       .Double("offset", &spec->offset, -1e300, 1e300)
       .Enum("kind", &spec->kind,
             {{"gauge", std::string("gauge")}, {"counter", std::string("counter")}});
-  if (r.Has("name") && !IsName(spec->name))
+  if (r.Has("name") && !IsFieldName(spec->name))
     r.Error("name", "\"" + spec->name + "\" must match [a-zA-Z_][a-zA-Z0-9_]* (at most 128)");
   if (r.Has("multiplier") && spec->multiplier == 0)
     r.Error("multiplier", "a multiplier of 0 would make every value 0");
@@ -200,7 +181,7 @@ void BindGroup(config::Section& s, const TargetSpec& base, int64_t base_port,
   }
   g->measurement = base_measurement;
   s.String("measurement", &g->measurement, true);
-  if (s.Has("measurement") && !IsName(g->measurement))
+  if (s.Has("measurement") && !IsFieldName(g->measurement))
     s.Error("measurement", "\"" + g->measurement + "\" must match [a-zA-Z_][a-zA-Z0-9_]*");
   BindTargetList(s, proto, port, &g->targets);
 
@@ -233,8 +214,6 @@ Result<std::string> ReadSecret(Env& env, const std::string& path) {
 }
 
 }  // namespace
-
-bool IsSnmpName(std::string_view s) { return IsName(s); }
 
 void BindSnmpAccess(config::Section& s, TargetSpec* t, int64_t* port) {
   BindAccessKeys(s, t, port);
@@ -305,37 +284,10 @@ std::string_view PrivProtocolName(PrivProtocol p) {
   return "?";
 }
 
-std::string Target::Label() const {
-  if (port == kDefaultPort) return host;
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
-}
+std::string Target::Label() const { return HostPortLabel(host, port, kDefaultPort); }
 
 bool ParseTarget(std::string_view text, uint16_t default_port, Target* out) {
-  Target t;
-  t.port = default_port;
-  if (text.starts_with("[")) {
-    size_t close = text.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    t.host = std::string(text.substr(1, close - 1));
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty() && (!rest.starts_with(":") || !ParsePort(rest.substr(1), &t.port)))
-      return false;
-  } else {
-    size_t colon = text.find(':');
-    if (colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
-      t.host = std::string(text.substr(0, colon));
-      if (!ParsePort(text.substr(colon + 1), &t.port)) return false;
-    } else {
-      t.host = std::string(text);
-    }
-  }
-  if (t.host.empty()) return false;
-  for (char c : t.host) {
-    if (static_cast<unsigned char>(c) <= ' ' || c == '/' || c == '[' || c == ']') return false;
-  }
-  *out = std::move(t);
-  return true;
+  return ParseHostPort(text, default_port, &out->host, &out->port);
 }
 
 void BindSnmpOptions(config::Section& s, SnmpOptions* o) {

@@ -109,8 +109,6 @@ void BindSnmpOptions(config::Section& s, SnmpOptions* o);
 
 // The pieces of BindSnmpOptions that the IF-MIB input (snmp_ifmib.h) shares.
 //
-// True for a field or measurement name: [a-zA-Z_][a-zA-Z0-9_]*, at most 128 characters.
-bool IsSnmpName(std::string_view s);
 
 // Binds the credential and timing keys (version, community, v3 user, protocols and
 // passwords, context, port, request_timeout, retries, max_repetitions) of s into t and

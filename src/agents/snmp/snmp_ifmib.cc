@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "agents/common/config_text.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -342,7 +343,7 @@ void BindSnmpIfMibOptions(config::Section& s, SnmpIfMibOptions* o) {
       .String("measurement", &o->measurement, true)
       .Bool("only_admin_up", &o->only_admin_up)
       .StringList("exclude", &o->exclude);
-  if (s.Has("measurement") && !IsSnmpName(o->measurement)) {
+  if (s.Has("measurement") && !IsFieldName(o->measurement)) {
     s.Error("measurement", "\"" + o->measurement + "\" must match [a-zA-Z_][a-zA-Z0-9_]*");
   }
   for (const std::string& p : o->exclude) {

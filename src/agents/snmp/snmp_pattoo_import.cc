@@ -7,12 +7,12 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
 #include <utility>
 
+#include "agents/common/config_text.h"
 #include "core/config.h"
 
 namespace strix::agents::snmp {
@@ -38,30 +38,6 @@ std::string Upper(std::string s) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   }
   return s;
-}
-
-// A YAML double-quoted scalar.
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string Number(double d) {
-  char buf[64];
-  auto [p, ec] = std::to_chars(buf, buf + sizeof(buf), d);
-  return std::string(buf, p);
 }
 
 // pattoo's OID rule: a leading '.', then dot-separated decimal nodes (each < 2^32), at
@@ -306,16 +282,16 @@ bool ReadAuth(const YAML::Node& g, const std::string& file, const std::string& g
 std::string CredentialsYaml(const AuthGroup& a, const std::string& pad) {
   std::string y = pad + "version: " + (a.version == "2c" ? std::string("2c") : a.version) + "\n";
   if (a.port != 161) y += pad + "port: " + std::to_string(a.port) + "\n";
-  if (a.version != "3") return y + pad + "community: " + Quote(a.community) + "\n";
-  y += pad + "username: " + Quote(a.username) + "\n";
+  if (a.version != "3") return y + pad + "community: " + YamlQuote(a.community) + "\n";
+  y += pad + "username: " + YamlQuote(a.username) + "\n";
   y += pad + "security_level: " + a.level + "\n";
   if (!a.auth_protocol.empty()) {
     y += pad + "auth_protocol: " + a.auth_protocol + "\n";
-    y += pad + "auth_password: " + Quote(a.auth_password) + "\n";
+    y += pad + "auth_password: " + YamlQuote(a.auth_password) + "\n";
   }
   if (!a.priv_protocol.empty()) {
     y += pad + "priv_protocol: " + a.priv_protocol + "\n";
-    y += pad + "priv_password: " + Quote(a.priv_password) + "\n";
+    y += pad + "priv_password: " + YamlQuote(a.priv_password) + "\n";
   }
   return y;
 }
@@ -463,7 +439,8 @@ Result<SnmpImport> ImportPattooSnmp(std::string_view pattoo_yaml, const std::str
                                 " is not a non-zero number; 1 is used");
           } else if (m != 1 && w && w->counter) {
             out.notes.push_back(Where(file, o) + gname + ": pattoo multiplied " + e.oid + " (" +
-                                e.name + ") by " + Number(m) + (m == 8 ? " to report bits" : "") +
+                                e.name + ") by " + YamlNumber(m) +
+                                (m == 8 ? " to report bits" : "") +
                                 "; Strix stores the raw counter and strixd computes rates from "
                                 "it, so the multiplier is dropped (scale in queries instead)");
           } else {
@@ -573,12 +550,12 @@ Result<SnmpImport> ImportPattooSnmp(std::string_view pattoo_yaml, const std::str
       while (!names.insert(name + " (" + std::to_string(n) + ")").second) ++n;
       name += " (" + std::to_string(n) + ")";
     }
-    y += "      - name: " + Quote(name) + "\n";
+    y += "      - name: " + YamlQuote(name) + "\n";
     y += CredentialsYaml(a, "        ");
     secrets = true;
     y += "        targets: [";
     const std::vector<std::string>& ts = groups[k];
-    for (size_t i = 0; i < ts.size(); ++i) y += (i ? ", " : "") + Quote(ts[i]);
+    for (size_t i = 0; i < ts.size(); ++i) y += (i ? ", " : "") + YamlQuote(ts[i]);
     y += "]\n";
     if (!ifmib) {
       y += "        oids:\n";
@@ -586,8 +563,8 @@ Result<SnmpImport> ImportPattooSnmp(std::string_view pattoo_yaml, const std::str
       for (size_t p : k.polls) {
         for (const OidEntry& e : polls[p].oids) {
           if (!seen.insert(e.oid).second) continue;  // in two polling groups: read once
-          y += "          - {oid: " + Quote(e.oid) + ", name: " + e.name + ", walk: true";
-          if (e.multiplier != 1) y += ", multiplier: " + Number(e.multiplier);
+          y += "          - {oid: " + YamlQuote(e.oid) + ", name: " + e.name + ", walk: true";
+          if (e.multiplier != 1) y += ", multiplier: " + YamlNumber(e.multiplier);
           y += "}\n";
         }
       }
