@@ -349,6 +349,31 @@ TEST(ModbusInput, AUnitTheGatewayCannotReachBacksOffAloneAndTheOtherUnitGoesOn) 
   EXPECT_EQ(in.Stats().exceptions, 2u);
 }
 
+TEST(ModbusInput, AConnectionTheDeviceClosedWhileIdleIsReopenedWithoutAFailure) {
+  PymodbusServer server;
+  ASSERT_TRUE(server.Start());
+  const int port = server.port();
+  ManualClock clock(1'000'000);
+  ModbusOptions o = OneGroup(port, {Reg("answer", Table::kInputRegister, 0)});
+  o.retries = 0;  // the resend must not need a retry
+  ModbusInput in(o, clock);
+  log::LogCapture cap;
+  std::vector<Point> out;
+  ASSERT_TRUE(in.Collect(Ctx(clock), &out).ok());
+  ASSERT_NE(Find(out, "answer"), nullptr);
+  // The device restarts between rounds: the kept connection is dead.
+  server.Kill();
+  ASSERT_TRUE(server.Start(port));
+  out.clear();
+  ASSERT_TRUE(in.Collect(Ctx(clock), &out).ok());
+  ASSERT_NE(Find(out, "answer"), nullptr) << "resent on a new connection in the same round";
+  ModbusStats st = in.Stats();
+  EXPECT_EQ(st.connects, 2u);
+  EXPECT_EQ(st.io_errors, 1u) << "counted";
+  EXPECT_EQ(st.backoff_skips, 0u);
+  EXPECT_EQ(CountLines(cap, "modbus: read failed", "target="), 0u) << "not logged as a failure";
+}
+
 TEST(ModbusInput, RefusedConnectionIsAGapThenBackoff) {
   ManualClock clock(1'000'000);
   ModbusInput in(OneGroup(ClosedPort(), {Reg("answer", Table::kInputRegister, 0)}), clock);
@@ -428,62 +453,6 @@ TEST(ModbusInput, ServerKilledMidRunGivesGapsThenRecoversAfterBackoff) {
   EXPECT_NE(Find(out, "answer"), nullptr);
 }
 
-TEST(ModbusInput, SilentDeviceTimesOutAsAGapWithinTheRequestTimeout) {
-  // A listener that never accepts: the kernel completes the connect, nobody answers.
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  ASSERT_EQ(::listen(s, 8), 0);
-  socklen_t len = sizeof(a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ModbusOptions o = OneGroup(ntohs(a.sin_port), {Reg("answer", Table::kInputRegister, 0)});
-  o.request_timeout_ms = 100;
-  o.retries = 1;
-  ModbusInput in(o);
-  log::LogCapture cap;
-  std::vector<Point> out;
-  const int64_t start = Clock::Real().MonotonicNanos();
-  ASSERT_TRUE(in.Collect(Ctx(Clock::Real()), &out).ok());
-  const int64_t took_ms = (Clock::Real().MonotonicNanos() - start) / 1'000'000;
-  EXPECT_TRUE(out.empty());
-  EXPECT_EQ(in.Stats().timeouts, 2u) << "the request and its one retry";
-  EXPECT_LT(took_ms, 1'000);
-  EXPECT_EQ(CountLines(cap, "modbus: read failed", "kind=timeout"), 1u);
-  ::close(s);
-}
-
-TEST(ModbusInput, DeadlineShortensTheRequestTimeoutAndSkipsTheRest) {
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
-  ASSERT_EQ(::listen(s, 8), 0);
-  socklen_t len = sizeof(a);
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  ModbusOptions o = OneGroup(ntohs(a.sin_port), {Reg("a", Table::kInputRegister, 0),
-                                                 Reg("b", Table::kHoldingRegister, 0)});
-  o.request_timeout_ms = 10'000;
-  ModbusInput in(o);
-  std::vector<Point> out;
-  const int64_t start = Clock::Real().MonotonicNanos();
-  Status st = in.Collect(Ctx(Clock::Real(), 200), &out);
-  const int64_t took_ms = (Clock::Real().MonotonicNanos() - start) / 1'000'000;
-  EXPECT_TRUE(st.ok()) << st.ToString();
-  EXPECT_TRUE(out.empty());
-  EXPECT_LT(took_ms, 1'000) << "the 10 s request timeout must be capped by the deadline";
-  EXPECT_EQ(in.Stats().deadline_skips, 2u) << "the request cut short and the one not sent";
-  EXPECT_EQ(in.Stats().timeouts, 0u) << "cut by the round, not the device's timeout";
-  EXPECT_EQ(in.Stats().backoff_skips, 0u);
-  // No backoff: the next round tries again at once.
-  in.Collect(Ctx(Clock::Real(), 50), &out).IgnoreError();
-  EXPECT_EQ(in.Stats().backoff_skips, 0u);
-  EXPECT_EQ(in.Stats().connects, 2u);
-  ::close(s);
-}
-
 // A listener on 127.0.0.1 that accepts nothing; with `fill`, its backlog is full, so a
 // connect to it hangs (the kernel drops the SYN). Returns the socket; *port is its port.
 int SilentListener(int* port, bool fill) {
@@ -504,6 +473,52 @@ int SilentListener(int* port, bool fill) {
     ::usleep(100'000);
   }
   return s;
+}
+
+TEST(ModbusInput, SilentDeviceTimesOutAsAGapWithinTheRequestTimeout) {
+  // A listener that never accepts: the kernel completes the connect, nobody answers.
+  int port = 0;
+  const int s = SilentListener(&port, false);
+  ASSERT_GE(s, 0);
+  ModbusOptions o = OneGroup(port, {Reg("answer", Table::kInputRegister, 0)});
+  o.request_timeout_ms = 100;
+  o.retries = 1;
+  ModbusInput in(o);
+  log::LogCapture cap;
+  std::vector<Point> out;
+  const int64_t start = Clock::Real().MonotonicNanos();
+  ASSERT_TRUE(in.Collect(Ctx(Clock::Real()), &out).ok());
+  const int64_t took_ms = (Clock::Real().MonotonicNanos() - start) / 1'000'000;
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(in.Stats().timeouts, 2u) << "the request and its one retry";
+  EXPECT_LT(took_ms, 1'000);
+  EXPECT_EQ(CountLines(cap, "modbus: read failed", "kind=timeout"), 1u);
+  ::close(s);
+}
+
+TEST(ModbusInput, DeadlineShortensTheRequestTimeoutAndSkipsTheRest) {
+  int port = 0;
+  const int s = SilentListener(&port, false);
+  ASSERT_GE(s, 0);
+  ModbusOptions o =
+      OneGroup(port, {Reg("a", Table::kInputRegister, 0), Reg("b", Table::kHoldingRegister, 0)});
+  o.request_timeout_ms = 10'000;
+  ModbusInput in(o);
+  std::vector<Point> out;
+  const int64_t start = Clock::Real().MonotonicNanos();
+  Status st = in.Collect(Ctx(Clock::Real(), 200), &out);
+  const int64_t took_ms = (Clock::Real().MonotonicNanos() - start) / 1'000'000;
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  EXPECT_TRUE(out.empty());
+  EXPECT_LT(took_ms, 1'000) << "the 10 s request timeout must be capped by the deadline";
+  EXPECT_EQ(in.Stats().deadline_skips, 2u) << "the request cut short and the one not sent";
+  EXPECT_EQ(in.Stats().timeouts, 0u) << "cut by the round, not the device's timeout";
+  EXPECT_EQ(in.Stats().backoff_skips, 0u);
+  // No backoff: the next round tries again at once.
+  in.Collect(Ctx(Clock::Real(), 50), &out).IgnoreError();
+  EXPECT_EQ(in.Stats().backoff_skips, 0u);
+  EXPECT_EQ(in.Stats().connects, 2u);
+  ::close(s);
 }
 
 TEST(ModbusInput, AConnectCutShortByTheDeadlineIsNoBackoff) {
@@ -552,6 +567,26 @@ TEST(ModbusInput, SilentTargetsTakeTurnsAtTheStartOfTheRound) {
   EXPECT_EQ(CountLines(cap, "kind=timeout", "target=127.0.0.1:" + std::to_string(pb)), 1u);
   ::close(sa);
   ::close(sb);
+}
+
+TEST(ModbusInput, ADeviceThatTimedOutIsNotExcusedByTheDeadlineCuttingItsRetry) {
+  // The first request gets its full 100 ms and times out (the device's fault); the retry
+  // is cut by the round's deadline. The target backs off all the same.
+  int port = 0;
+  const int s = SilentListener(&port, false);
+  ASSERT_GE(s, 0);
+  ModbusOptions o = OneGroup(port, {Reg("answer", Table::kInputRegister, 0)});
+  o.request_timeout_ms = 100;
+  o.retries = 1;
+  ModbusInput in(o);
+  std::vector<Point> out;
+  in.Collect(Ctx(Clock::Real(), 150), &out).IgnoreError();
+  EXPECT_EQ(in.Stats().timeouts, 1u);
+  EXPECT_GE(in.Stats().deadline_skips, 1u);
+  in.Collect(Ctx(Clock::Real()), &out).IgnoreError();
+  EXPECT_EQ(in.Stats().backoff_skips, 1u) << "backoff_min (1 s) has not passed";
+  EXPECT_TRUE(out.empty());
+  ::close(s);
 }
 
 TEST(ModbusInput, StopEndsARequestWithoutWaitingForItsTimeout) {

@@ -170,6 +170,27 @@ TEST(SnmpInput, RecoveryIsLoggedOnce) {
   EXPECT_EQ(CountLines(cap, "snmp: target recovered"), 1u);
 }
 
+TEST(SnmpInput, ACounterIsSentAsReadAndItsUnusedMultiplierLoggedOnce) {
+  auto snmpd = SnmpdProcess::Start(SnmpdOptions{});
+  ASSERT_TRUE(snmpd.ok()) << snmpd.status().ToString();
+  SnmpOptions o;
+  SnmpGroup g;
+  g.name = "test";
+  g.targets.push_back((*snmpd)->V2cTarget());
+  g.oids.push_back(Spec(".1.3.6.1.2.1.2.2.1.10", "if_in_octets", true));  // Counter32
+  g.oids.back().multiplier = 8;
+  o.groups.push_back(std::move(g));
+  SnmpInput in(std::move(o), "scaled");
+  log::LogCapture cap;
+  std::vector<Point> out;
+  for (int round = 0; round < 2; ++round) ASSERT_TRUE(in.Collect(Ctx(), &out).ok());
+  const Point* lo = FindPoint(out, "1");
+  ASSERT_NE(lo, nullptr);
+  ASSERT_NE(Field(*lo, "if_in_octets"), nullptr);
+  EXPECT_EQ(Field(*lo, "if_in_octets")->kind, ValueKind::kCounter32) << "not multiplied";
+  EXPECT_EQ(CountLines(cap, "its multiplier and offset are not used"), 1u);
+}
+
 TEST(SnmpInput, ATargetThatTimesOutPartWaySendsWhatItAnswered) {
   // snmpd answers .1.3.6.1.4.1.99997.1.0 only after 2 s (a pass script); each GET PDU
   // holds one varbind, so sysName is answered and the slow one times out.

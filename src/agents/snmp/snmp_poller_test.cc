@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agents/snmp/testing/snmpd.h"
@@ -129,6 +130,28 @@ TEST_F(SnmpPollerTest, V2cSystemScalarsAndFixedValues) {
   EXPECT_EQ(r.gets[8].type, VarType::kNoSuchObject);
   EXPECT_EQ(r.gets[8].oid, kAbsent);
   EXPECT_FALSE(ToFieldValue(r.gets[8]).has_value());
+}
+
+TEST_F(SnmpPollerTest, OpaqueFloatFromUcdSnmpMibIsAGauge) {
+  // UCD-SNMP-MIB::laLoadFloat.1, the 1-minute load average as an Opaque-wrapped float.
+  const Oid kLoadFloat = {1, 3, 6, 1, 4, 1, 2021, 10, 1, 6, 1};
+  PollResult r = PollOne(snmpd_->V2cTarget(), {kLoadFloat});
+  ASSERT_EQ(r.error, PollError::kNone) << r.message;
+  ASSERT_EQ(r.gets[0].type, VarType::kFloat) << VarTypeName(r.gets[0].type);
+  std::optional<FieldValue> v = ToFieldValue(r.gets[0]);
+  ASSERT_TRUE(v.has_value());
+  EXPECT_EQ(v->kind, ValueKind::kGauge);
+  EXPECT_GE(v->f, 0);
+}
+
+TEST(SnmpPollerDeadline, TheRoundStopsShortOfTheInputsTimeout) {
+  const int64_t now = 1'000'000'000;
+  // 50 ms early when the round is long...
+  EXPECT_EQ(Poller::RoundDeadline(now, now + 10'000'000'000), now + 10'000'000'000 - 50'000'000);
+  // ...a tenth of what is left when it is short...
+  EXPECT_EQ(Poller::RoundDeadline(now, now + 200'000'000), now + 180'000'000);
+  // ...and never later than a deadline already past.
+  EXPECT_EQ(Poller::RoundDeadline(now, now - 5), now - 5);
 }
 
 TEST_F(SnmpPollerTest, V1GetDropsNoSuchNameAndKeepsTheRest) {
